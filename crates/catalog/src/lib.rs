@@ -1,0 +1,1 @@
+//! The site dossier (sites, scenes, and everything derived from them) in one GeoPackage file.

@@ -1,0 +1,1 @@
+//! Change detection between two co-registered rasters of one grid.
