@@ -1,0 +1,24 @@
+//! Synthetic site time series with known truth.
+//!
+//! A [`Scenario`] is a made-up site: buildings with a state on each date (appearing,
+//! enlarged, re-roofed, demolished), roads and vegetation, imaged by acquisitions that differ in
+//! illumination, haze, season, sensor and georeferencing error. [`render`] turns one acquisition
+//! into a georeferenced raster; [`Truth`] says what a perfect analysis would report.
+//!
+//! ```
+//! let site = synth::plant_complex(7);
+//! let truth = synth::Truth::of(&site);
+//! assert!(truth.events.iter().any(|e| e.building == "hall-new"));
+//! ```
+
+pub mod noise;
+pub mod plant;
+pub mod render;
+pub mod rng;
+pub mod scenario;
+pub mod truth;
+
+pub use plant::plant_complex;
+pub use render::{declared_grid, render, true_grid};
+pub use scenario::{Acquisition, BuildingUse, Footprint, Rect, Scenario, SynthBuilding};
+pub use truth::{events, ChangeKind, Truth, TruthEvent};
