@@ -1,6 +1,11 @@
 //! `sitewatch`: the command line that composes the sitewatch crates. This is the only place
 //! that knows about terminals, progress bars and exit codes.
 
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
 /// Watch named sites in satellite imagery and turn what changes there into measured, sourced
@@ -8,9 +13,12 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "sitewatch", version, about)]
 struct Cli {
-    /// The site catalog (a GeoPackage file).
+    /// The site catalog (a GeoPackage file that QGIS opens).
     #[arg(long, global = true, default_value = "sitewatch.gpkg")]
-    db: std::path::PathBuf,
+    db: PathBuf,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -18,6 +26,30 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {}
 
-fn main() {
-    let _cli = Cli::parse();
+/// A command's failure: the message for the user and the exit status.
+pub struct Failure {
+    pub status: u8,
+    pub error: anyhow::Error,
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure { status: 1, error }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = output::Context {
+        db: cli.db,
+        json: cli.json,
+    };
+    let result: Result<(), Failure> = match cli.command {};
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            output::report_error(&failure.error);
+            ExitCode::from(failure.status)
+        }
+    }
 }

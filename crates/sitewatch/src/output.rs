@@ -1,0 +1,53 @@
+//! How commands talk to the user: plain text or JSON on stdout, errors and progress on stderr.
+
+use std::path::PathBuf;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+/// What every command needs to know about how it was called.
+pub struct Context {
+    pub db: PathBuf,
+    pub json: bool,
+}
+
+impl Context {
+    /// Prints `value` as pretty JSON when `--json` was given, else the text `plain` makes.
+    pub fn print<T: Serialize>(&self, value: &T, plain: impl FnOnce(&T) -> String) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).expect("serialisable output")
+            );
+        } else {
+            let text = plain(value);
+            if !text.is_empty() {
+                println!("{}", text.trim_end());
+            }
+        }
+    }
+
+    /// A progress bar on stderr for `len` steps of `what`; silent with `--json` or when stderr
+    /// is not a terminal.
+    pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
+        if self.json {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(what.to_string());
+        bar
+    }
+}
+
+/// Prints an error and its causes so that the user sees the file, the problem and what to do.
+pub fn report_error(error: &anyhow::Error) {
+    eprintln!("error: {error}");
+    for cause in error.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+}
