@@ -7,6 +7,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::error::{CatalogError, CatalogErrorKind};
 use crate::geopackage;
+use crate::sql_functions;
 
 /// A site dossier: one GeoPackage file holding sites, scenes and what sitewatch derives from
 /// them. Every write is one SQLite transaction: it is stored whole or, when it fails, not at
@@ -117,11 +118,13 @@ impl Catalog {
 }
 
 /// An SQLite connection with the settings every catalog connection uses: foreign keys
-/// enforced, and a wait (not a failure) when another process is writing.
+/// enforced, a wait (not a failure) when another process is writing, and the functions that
+/// spatial-index triggers call.
 fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, CatalogErrorKind> {
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    sql_functions::register(&conn)?;
     Ok(conn)
 }
 

@@ -187,6 +187,14 @@ fn parse_header(blob: &[u8]) -> Result<Header, String> {
     })
 }
 
+/// True when a stored geometry is flagged empty (GeoPackage `ST_IsEmpty`).
+pub(crate) fn is_empty(blob: &[u8]) -> Result<bool, String> {
+    if blob.len() < 8 || blob[0..2] != MAGIC {
+        return Err("a geometry is not GeoPackage binary (no 'GP' header)".into());
+    }
+    Ok(blob[3] & FLAG_EMPTY != 0)
+}
+
 /// The x/y envelope of a stored geometry: the one in its header, or else the polygon's own.
 pub(crate) fn envelope(blob: &[u8]) -> Result<Envelope, String> {
     match parse_header(blob)?.envelope {

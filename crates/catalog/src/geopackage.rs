@@ -322,7 +322,7 @@ pub(crate) fn record_change(
 mod tests {
     use geo_types::Polygon;
 
-    use crate::fixtures::{lon_lat_box, natanz, scene, temp_catalog};
+    use crate::fixtures::{fordow, lon_lat_box, natanz, scene, temp_catalog};
     use crate::geometry::Envelope;
 
     /// The part of `ogrinfo` output that describes layer `name`.
@@ -432,5 +432,55 @@ mod tests {
         assert!(quiet.status.success());
         let stderr = String::from_utf8_lossy(&quiet.stderr);
         assert!(stderr.trim().is_empty(), "ogrinfo warns: {stderr}");
+    }
+
+    #[test]
+    fn writes_keep_a_gdal_spatial_index_current() {
+        let (dir, mut catalog) = temp_catalog();
+        catalog.add_site(natanz()).unwrap();
+        let path = dir.path().join("dossier.gpkg");
+        let path_text = path.to_str().unwrap();
+        // What QGIS or GDAL does when asked for a spatial index: an R-tree kept by triggers
+        // that call ST_MinX and friends.
+        testkit::run_tool(
+            "ogrinfo",
+            &[
+                "-q",
+                path_text,
+                "-sql",
+                "SELECT CreateSpatialIndex('sites', 'geom')",
+            ],
+        );
+        let fordow = fordow();
+        let fordow_box = Envelope::of_polygon(&fordow.aoi).unwrap();
+        let added = catalog.add_site(fordow).unwrap();
+        let edit = crate::SiteEdit {
+            ring_m: Some(3000.0),
+            ..crate::SiteEdit::default()
+        };
+        catalog.edit_site("Natanz", edit).unwrap();
+        let indexed = testkit::run_tool(
+            "ogrinfo",
+            &[
+                "-al",
+                "-q",
+                "-spat",
+                &fordow_box.min_x.to_string(),
+                &fordow_box.min_y.to_string(),
+                &fordow_box.max_x.to_string(),
+                &fordow_box.max_y.to_string(),
+                path_text,
+                "sites",
+            ],
+        );
+        assert!(indexed.contains("name (String) = Fordow"), "{indexed}");
+        assert!(!indexed.contains("Natanz"), "{indexed}");
+        let (count, id): (i64, i64) = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*), max(id) FROM rtree_sites_geom", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((count, id), (2, added.id));
     }
 }
