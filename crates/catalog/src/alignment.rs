@@ -32,9 +32,11 @@ impl AlignmentStatus {
 /// The outcome of aligning a scene, to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAlignment {
+    /// The scene that was aligned.
     pub scene_id: i64,
     /// The scene the shift was measured against, if any.
     pub reference_scene_id: Option<i64>,
+    /// Whether the scene could be aligned.
     pub status: AlignmentStatus,
     /// Shift along columns in site-grid pixels (required when aligned).
     pub dx_px: Option<f64>,
@@ -42,7 +44,9 @@ pub struct NewAlignment {
     pub dy_px: Option<f64>,
     /// The parameters of the correction model (shift, affine, field), as the aligner states them.
     pub model: serde_json::Value,
+    /// Tie points the correction was fitted to.
     pub tie_points_used: usize,
+    /// Tie points discarded as outliers.
     pub tie_points_rejected: usize,
     /// Residual RMSE of the tie points after correction, in pixels.
     pub rmse_px: Option<f64>,
@@ -52,20 +56,32 @@ pub struct NewAlignment {
     pub reason: Option<String>,
 }
 
-/// A stored alignment: the outcome and when it was recorded.
+/// A stored alignment: the outcome (fields as in [`NewAlignment`]) and when it was recorded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alignment {
+    /// The scene that was aligned.
     pub scene_id: i64,
+    /// The scene the shift was measured against, if any.
     pub reference_scene_id: Option<i64>,
+    /// Whether the scene could be aligned.
     pub status: AlignmentStatus,
+    /// Shift along columns in site-grid pixels.
     pub dx_px: Option<f64>,
+    /// Shift along rows in site-grid pixels.
     pub dy_px: Option<f64>,
+    /// The parameters of the correction model.
     pub model: serde_json::Value,
+    /// Tie points the correction was fitted to.
     pub tie_points_used: usize,
+    /// Tie points discarded as outliers.
     pub tie_points_rejected: usize,
+    /// Residual RMSE after correction, in pixels.
     pub rmse_px: Option<f64>,
+    /// Residual RMSE after correction, in metres.
     pub rmse_m: Option<f64>,
+    /// Why the alignment was refused, or a remark.
     pub reason: Option<String>,
+    /// When the alignment was recorded.
     pub created: DateTime<Utc>,
 }
 

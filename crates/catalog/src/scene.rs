@@ -34,7 +34,9 @@ pub struct SceneFile {
 #[derive(Debug, thiserror::Error)]
 #[error("{}: cannot read the file to hash it: {source}", path.display())]
 pub struct FileHashError {
+    /// The file.
     pub path: PathBuf,
+    /// Why it could not be read.
     #[source]
     pub source: std::io::Error,
 }
@@ -90,6 +92,7 @@ pub struct Scene {
     pub sensor: String,
     /// Ground sample distance in metres.
     pub gsd_m: f64,
+    /// How many bands the scene has, over all its files.
     pub band_count: usize,
     /// The credit and licence line every figure made from the scene must carry.
     pub credit: String,
@@ -116,17 +119,27 @@ pub struct Scene {
 pub struct NewScene {
     /// The name or an alias of the site the scene shows.
     pub site: String,
+    /// When the image was taken (stored to the millisecond).
     pub acquired: DateTime<Utc>,
+    /// The satellite or camera.
     pub sensor: String,
+    /// Ground sample distance in metres (positive).
     pub gsd_m: f64,
+    /// How many bands the scene has (at least 1).
     pub band_count: usize,
+    /// The credit and licence line (required).
     pub credit: String,
+    /// Sun elevation, -90 to 90 degrees.
     pub sun_elevation_deg: Option<f64>,
+    /// Sun azimuth, 0 to 360 degrees clockwise from north.
     pub sun_azimuth_deg: Option<f64>,
+    /// Off-nadir view angle, 0 to 90 degrees.
     pub off_nadir_deg: Option<f64>,
+    /// Cloud fraction, 0 to 1.
     pub cloud_fraction: Option<f64>,
-    /// Longitude/latitude (EPSG:4326).
+    /// What the scene covers, longitude/latitude (EPSG:4326).
     pub footprint: Polygon<f64>,
+    /// The scene's native grid.
     pub grid: Grid,
     /// At least one file; roles and paths unique within the scene.
     pub files: Vec<SceneFile>,

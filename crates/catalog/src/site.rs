@@ -20,6 +20,7 @@ use crate::geopackage::record_change;
 pub struct Site {
     /// The site's feature id in the `sites` layer; it never changes, even on rename.
     pub id: i64,
+    /// The site's name, unique in the catalog.
     pub name: String,
     /// Other names the site is known by (transliterations, code names); each finds the site.
     pub aliases: Vec<String>,
@@ -33,6 +34,7 @@ pub struct Site {
     pub ring_m: f64,
     /// The analysis grid every scene of the site is warped to.
     pub grid: Grid,
+    /// Free-text notes.
     pub notes: Option<String>,
     /// When the site was added.
     pub created: DateTime<Utc>,
@@ -42,15 +44,21 @@ pub struct Site {
 /// Names are trimmed; empty optional texts are stored as none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewSite {
+    /// The site's name, unique in the catalog.
     pub name: String,
+    /// Other names the site is known by.
     pub aliases: Vec<String>,
+    /// The complex the site belongs to, if any.
     pub parent: Option<String>,
+    /// What the site makes or does.
     pub makes: Option<String>,
     /// The area of interest, longitude/latitude (EPSG:4326).
     pub aoi: Polygon<f64>,
     /// Ring distance in metres (positive).
     pub ring_m: f64,
+    /// The analysis grid every scene of the site is warped to.
     pub grid: Grid,
+    /// Free-text notes.
     pub notes: Option<String>,
 }
 
@@ -60,14 +68,21 @@ pub struct NewSite {
 pub struct SiteEdit {
     /// A new name. The old one stops finding the site unless it is also added as an alias.
     pub rename: Option<String>,
+    /// Aliases to add.
     pub add_aliases: Vec<String>,
+    /// Aliases to remove (each must be one of the site's).
     pub remove_aliases: Vec<String>,
+    /// A new parent complex, or none.
     pub parent: Option<Option<String>>,
+    /// A new description of what the site makes, or none.
     pub makes: Option<Option<String>>,
+    /// A new AOI, longitude/latitude (EPSG:4326).
     pub aoi: Option<Polygon<f64>>,
+    /// A new ring distance in metres.
     pub ring_m: Option<f64>,
     /// A new analysis grid; alignments made on the old grid are then out of date.
     pub grid: Option<Grid>,
+    /// New notes, or none.
     pub notes: Option<Option<String>>,
 }
 
