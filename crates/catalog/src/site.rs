@@ -66,7 +66,8 @@ pub struct NewSite {
 /// `Some(None)` clears the value and `Some(Some(text))` sets it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteEdit {
-    /// A new name. The old one stops finding the site unless it is also added as an alias.
+    /// A new name (an alias of the site's may become its name). The old name stops finding
+    /// the site unless it is also added as an alias.
     pub rename: Option<String>,
     /// Aliases to add.
     pub add_aliases: Vec<String>,
@@ -197,8 +198,11 @@ impl SiteEdit {
             }
         }
         aliases.extend(self.add_aliases);
+        let name = self.rename.unwrap_or(site.name);
+        // Renaming a site to one of its aliases promotes that alias to the name.
+        aliases.retain(|a| !a.trim().eq_ignore_ascii_case(name.trim()));
         Ok(NewSite {
-            name: self.rename.unwrap_or(site.name),
+            name,
             aliases,
             parent: self.parent.unwrap_or(site.parent),
             makes: self.makes.unwrap_or(site.makes),
@@ -426,6 +430,13 @@ mod tests {
         assert!(matches!(error.kind, CatalogErrorKind::AliasNotFound { .. }));
         let error = catalog.edit_site("Arak", SiteEdit::default()).unwrap_err();
         assert!(matches!(error.kind, CatalogErrorKind::SiteNotFound(_)));
+        let promote = SiteEdit {
+            rename: Some("natanz".into()),
+            ..SiteEdit::default()
+        };
+        let promoted = catalog.edit_site("Natanz FEP", promote).unwrap();
+        assert_eq!(promoted.name, "natanz");
+        assert_eq!(promoted.aliases, ["Kashan enrichment plant"]);
     }
 
     #[test]
