@@ -1,1 +1,53 @@
 //! The site dossier (sites, scenes, and everything derived from them) in one GeoPackage file.
+//!
+//! A [`Catalog`] is a GeoPackage 1.3 that QGIS and GDAL (`ogrinfo`) open as it is: the
+//! `sites` layer holds each site's AOI polygon, the `scenes` layer each acquisition's
+//! footprint, both in EPSG:4326, and attribute tables hold the files of each scene
+//! (`scene_files`) and how each scene was aligned (`alignments`).
+//!
+//! ```
+//! use catalog::{Catalog, NewSite};
+//! use geo_types::polygon;
+//! use raster::{Crs, GeoTransform, Grid};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let mut catalog = Catalog::open(dir.path().join("dossier.gpkg"))?;
+//! catalog.add_site(NewSite {
+//!     name: "Natanz".into(),
+//!     aliases: vec!["FEP".into()],
+//!     parent: None,
+//!     makes: Some("uranium enrichment".into()),
+//!     aoi: polygon![(x: 51.70, y: 33.70), (x: 51.75, y: 33.70), (x: 51.75, y: 33.74)],
+//!     ring_m: 5000.0,
+//!     grid: Grid::new(
+//!         Crs::from_epsg(32639)?,
+//!         GeoTransform::north_up(566_000.0, 3_737_000.0, 0.5, 0.5),
+//!         9000,
+//!         9000,
+//!     ),
+//!     notes: None,
+//! })?;
+//! assert_eq!(catalog.site("fep")?.name, "Natanz");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod alignment;
+mod catalog;
+mod columns;
+mod error;
+mod geometry;
+mod geopackage;
+mod scene;
+mod site;
+mod sql_functions;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use alignment::{Alignment, AlignmentStatus, NewAlignment};
+pub use catalog::Catalog;
+pub use error::{CatalogError, CatalogErrorKind};
+pub use scene::{FileHashError, NewScene, Scene, SceneFile};
+pub use site::{NewSite, Site, SiteEdit};

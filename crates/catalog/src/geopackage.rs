@@ -1,0 +1,486 @@
+//! The GeoPackage container of a catalog: the required GeoPackage tables and SRS rows, the
+//! sitewatch layers registered in `gpkg_contents`, the checks that tell a sitewatch catalog
+//! from any other file, and the layer bookkeeping (extent, last change) every write updates.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::CatalogErrorKind;
+use crate::geometry::{self, Envelope, GEOMETRY_TYPE_NAME, WGS84_SRS_ID};
+
+/// `PRAGMA application_id` of a GeoPackage: the ASCII bytes "GPKG".
+pub(crate) const APPLICATION_ID: u32 = 0x4750_4B47;
+/// `PRAGMA user_version` of GeoPackage 1.3: the version this file follows.
+const USER_VERSION: u32 = 10300;
+/// The version of the sitewatch tables in this crate, stored in `sitewatch_catalog`.
+const SCHEMA_VERSION: i64 = 1;
+
+/// The GeoPackage core tables (spec annex C), without the tile tables a vector-only file needs
+/// not have.
+const GPKG_TABLES: &str = "
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL,
+  srs_id INTEGER PRIMARY KEY,
+  organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL,
+  definition TEXT NOT NULL,
+  description TEXT
+);
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY,
+  data_type TEXT NOT NULL,
+  identifier TEXT UNIQUE,
+  description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE,
+  min_y DOUBLE,
+  max_x DOUBLE,
+  max_y DOUBLE,
+  srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id)
+);
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL,
+  z TINYINT NOT NULL,
+  m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id)
+);
+INSERT INTO gpkg_spatial_ref_sys VALUES
+  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined',
+   'undefined cartesian coordinate reference system'),
+  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined',
+   'undefined geographic coordinate reference system'),
+  ('WGS 84 geodetic', 4326, 'EPSG', 4326,
+   'GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AXIS[\"Latitude\",NORTH],AXIS[\"Longitude\",EAST],AUTHORITY[\"EPSG\",\"4326\"]]',
+   'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
+";
+
+/// The sitewatch tables. Names resolve case-insensitively (ASCII), lists and transforms are
+/// JSON text so that QGIS shows them, and times are GeoPackage DATETIME text
+/// (`YYYY-MM-DDTHH:MM:SS.SSSZ`, UTC).
+const SITEWATCH_TABLES: &str = "
+CREATE TABLE sitewatch_catalog (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  key TEXT NOT NULL UNIQUE,
+  value TEXT NOT NULL
+);
+CREATE TABLE sites (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POLYGON NOT NULL,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  aliases TEXT NOT NULL DEFAULT '[]',
+  parent TEXT,
+  makes TEXT,
+  ring_m DOUBLE NOT NULL,
+  grid_epsg INTEGER,
+  grid_proj4 TEXT NOT NULL,
+  grid_transform TEXT NOT NULL,
+  grid_width INTEGER NOT NULL,
+  grid_height INTEGER NOT NULL,
+  notes TEXT,
+  created DATETIME NOT NULL
+);
+CREATE TABLE scenes (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POLYGON NOT NULL,
+  site_fid INTEGER NOT NULL REFERENCES sites(fid),
+  acquired DATETIME NOT NULL,
+  sensor TEXT NOT NULL,
+  gsd_m DOUBLE NOT NULL,
+  band_count INTEGER NOT NULL,
+  credit TEXT NOT NULL,
+  sun_elevation_deg DOUBLE,
+  sun_azimuth_deg DOUBLE,
+  off_nadir_deg DOUBLE,
+  cloud_fraction DOUBLE,
+  grid_epsg INTEGER,
+  grid_proj4 TEXT NOT NULL,
+  grid_transform TEXT NOT NULL,
+  grid_width INTEGER NOT NULL,
+  grid_height INTEGER NOT NULL,
+  created DATETIME NOT NULL
+);
+CREATE INDEX scenes_site_acquired ON scenes(site_fid, acquired);
+CREATE TABLE scene_files (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  role TEXT NOT NULL,
+  path TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  UNIQUE (scene_fid, role)
+);
+CREATE INDEX scene_files_sha256 ON scene_files(sha256);
+CREATE TABLE alignments (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  scene_fid INTEGER NOT NULL UNIQUE REFERENCES scenes(fid),
+  reference_scene_fid INTEGER REFERENCES scenes(fid),
+  status TEXT NOT NULL CHECK (status IN ('aligned', 'refused')),
+  dx_px DOUBLE,
+  dy_px DOUBLE,
+  model TEXT NOT NULL,
+  tie_points_used INTEGER NOT NULL,
+  tie_points_rejected INTEGER NOT NULL,
+  rmse_px DOUBLE,
+  rmse_m DOUBLE,
+  reason TEXT,
+  created DATETIME NOT NULL
+);
+";
+
+/// A table of the catalog as `gpkg_contents` lists it.
+struct Layer {
+    table: &'static str,
+    /// A feature layer with a `geom` polygon column in EPSG:4326, else an attribute table.
+    spatial: bool,
+    description: &'static str,
+}
+
+const LAYERS: [Layer; 5] = [
+    Layer {
+        table: "sites",
+        spatial: true,
+        description:
+            "Sites of interest: AOI polygon, names and aliases, ring distance, analysis grid",
+    },
+    Layer {
+        table: "scenes",
+        spatial: true,
+        description:
+            "Image acquisitions: footprint polygon, time, sensor, GSD, credit, native grid",
+    },
+    Layer {
+        table: "scene_files",
+        spatial: false,
+        description: "The files of each scene (bands or tiles) with their sha256",
+    },
+    Layer {
+        table: "alignments",
+        spatial: false,
+        description: "How each scene was brought onto its site grid, and how well",
+    },
+    Layer {
+        table: "sitewatch_catalog",
+        spatial: false,
+        description: "Marks the file as a sitewatch catalog and records its schema version",
+    },
+];
+
+/// Creates a new catalog in the empty database behind `conn` (inside the caller's
+/// transaction, so a failure leaves nothing half made).
+pub(crate) fn create(conn: &Connection) -> Result<(), CatalogErrorKind> {
+    conn.pragma_update(None, "application_id", APPLICATION_ID as i32)?;
+    conn.pragma_update(None, "user_version", USER_VERSION as i32)?;
+    conn.execute_batch(GPKG_TABLES)?;
+    conn.execute_batch(SITEWATCH_TABLES)?;
+    for layer in &LAYERS {
+        let (data_type, srs_id) = if layer.spatial {
+            ("features", Some(WGS84_SRS_ID))
+        } else {
+            ("attributes", None)
+        };
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+             VALUES (?1, ?2, ?1, ?3, ?4)",
+            (layer.table, data_type, layer.description, srs_id),
+        )?;
+        if layer.spatial {
+            conn.execute(
+                "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
+                (layer.table, GEOMETRY_TYPE_NAME, WGS84_SRS_ID),
+            )?;
+        }
+    }
+    conn.execute(
+        "INSERT INTO sitewatch_catalog (key, value) VALUES ('schema_version', ?1), ('created_by', ?2)",
+        (
+            SCHEMA_VERSION.to_string(),
+            concat!("sitewatch catalog ", env!("CARGO_PKG_VERSION")),
+        ),
+    )?;
+    Ok(())
+}
+
+/// Checks the 100-byte SQLite header of an existing file: an SQLite database whose
+/// application id says GeoPackage. Reading the bytes ourselves, before SQLite opens the file,
+/// guarantees that a foreign file is never touched.
+pub(crate) fn check_header(header: &[u8]) -> Result<(), CatalogErrorKind> {
+    if header.is_empty() {
+        return Err(CatalogErrorKind::NotGeoPackage("the file is empty".into()));
+    }
+    if header.len() < 100 || !header.starts_with(b"SQLite format 3\0") {
+        return Err(CatalogErrorKind::NotGeoPackage(
+            "it is not an SQLite database".into(),
+        ));
+    }
+    let application_id = u32::from_be_bytes(header[68..72].try_into().expect("4 bytes"));
+    if application_id != APPLICATION_ID {
+        return Err(CatalogErrorKind::NotGeoPackage(format!(
+            "an SQLite database with application_id {application_id:#010x}, not 0x47504b47 'GPKG'"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that an opened GeoPackage holds the sitewatch tables in a schema version this
+/// crate reads.
+pub(crate) fn check_sitewatch(conn: &Connection) -> Result<(), CatalogErrorKind> {
+    let has_table = |name: &str| -> Result<bool, rusqlite::Error> {
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |row| row.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
+    };
+    if !has_table("gpkg_contents")? {
+        return Err(CatalogErrorKind::NotGeoPackage(
+            "it has no gpkg_contents table".into(),
+        ));
+    }
+    if !has_table("sitewatch_catalog")? {
+        return Err(CatalogErrorKind::NotSitewatchCatalog(
+            "it has no sitewatch_catalog table".into(),
+        ));
+    }
+    let version: Option<String> = conn
+        .query_row(
+            "SELECT value FROM sitewatch_catalog WHERE key = 'schema_version'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let found = version
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(|| {
+            CatalogErrorKind::NotSitewatchCatalog(
+                "its sitewatch_catalog table has no schema_version".into(),
+            )
+        })?;
+    if found > SCHEMA_VERSION {
+        return Err(CatalogErrorKind::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for layer in &LAYERS {
+        if !has_table(layer.table)? {
+            return Err(CatalogErrorKind::Damaged(format!(
+                "the {} table is missing",
+                layer.table
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Records in `gpkg_contents` that `table` changed now; for a feature layer, also stores its
+/// new extent (the union of its geometries' envelopes, or none when it is empty), which is
+/// what GIS software zooms to.
+pub(crate) fn record_change(
+    conn: &Connection,
+    table: &'static str,
+) -> Result<(), CatalogErrorKind> {
+    let layer = LAYERS
+        .iter()
+        .find(|l| l.table == table)
+        .expect("record_change is called with catalog tables only");
+    let extent = if layer.spatial {
+        let mut statement = conn.prepare(&format!("SELECT geom FROM {table}"))?;
+        let mut rows = statement.query([])?;
+        let mut extent: Option<Envelope> = None;
+        while let Some(row) = rows.next()? {
+            let blob: Vec<u8> = row.get(0)?;
+            let envelope = geometry::envelope(&blob)
+                .map_err(|why| CatalogErrorKind::Damaged(format!("{table}: {why}")))?;
+            extent = Some(extent.map_or(envelope, |e| e.union(envelope)));
+        }
+        extent
+    } else {
+        None
+    };
+    conn.execute(
+        "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+           min_x = ?2, min_y = ?3, max_x = ?4, max_y = ?5 WHERE table_name = ?1",
+        (
+            table,
+            extent.map(|e| e.min_x),
+            extent.map(|e| e.min_y),
+            extent.map(|e| e.max_x),
+            extent.map(|e| e.max_y),
+        ),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use geo_types::Polygon;
+
+    use crate::fixtures::{fordow, lon_lat_box, natanz, scene, temp_catalog};
+    use crate::geometry::Envelope;
+
+    /// The part of `ogrinfo` output that describes layer `name`.
+    fn layer_section<'a>(report: &'a str, name: &str) -> &'a str {
+        let start = report
+            .find(&format!("Layer name: {name}\n"))
+            .unwrap_or_else(|| panic!("ogrinfo lists no layer {name}:\n{report}"));
+        let rest = &report[start + 1..];
+        &report[start..start + 1 + rest.find("Layer name: ").unwrap_or(rest.len())]
+    }
+
+    /// The extent line `ogrinfo -so` prints for a layer covering `polygons`.
+    fn extent_line(polygons: &[&Polygon<f64>]) -> String {
+        let e = polygons
+            .iter()
+            .map(|p| Envelope::of_polygon(p).unwrap())
+            .reduce(Envelope::union)
+            .unwrap();
+        format!(
+            "Extent: ({:.6}, {:.6}) - ({:.6}, {:.6})",
+            e.min_x, e.min_y, e.max_x, e.max_y
+        )
+    }
+
+    /// The WKT `ogrinfo` prints for a polygon with one ring.
+    fn wkt(polygon: &Polygon<f64>) -> String {
+        let points: Vec<String> = polygon
+            .exterior()
+            .coords()
+            .map(|c| format!("{} {}", c.x, c.y))
+            .collect();
+        format!("POLYGON (({}))", points.join(","))
+    }
+
+    #[test]
+    fn ogrinfo_reads_the_catalog_as_a_valid_geopackage() {
+        let (dir, mut catalog) = temp_catalog();
+        let site = natanz();
+        let aoi = site.aoi.clone();
+        catalog.add_site(site).unwrap();
+        let west = lon_lat_box(51.55, 33.58, 51.80, 33.81);
+        let east = lon_lat_box(51.68, 33.62, 51.95, 33.85);
+        let target = catalog
+            .add_scene(scene("Natanz", "2024-03-01T07:10:00Z", west.clone(), 1))
+            .unwrap();
+        let reference = catalog
+            .add_scene(scene("FEP", "2019-09-12T07:05:30.250Z", east.clone(), 2))
+            .unwrap();
+        catalog
+            .set_alignment(crate::NewAlignment {
+                scene_id: target.id,
+                reference_scene_id: Some(reference.id),
+                status: crate::AlignmentStatus::Aligned,
+                dx_px: Some(0.75),
+                dy_px: Some(-1.5),
+                model: serde_json::json!({"kind": "shift"}),
+                tie_points_used: 40,
+                tie_points_rejected: 2,
+                rmse_px: Some(0.4),
+                rmse_m: Some(4.0),
+                reason: None,
+            })
+            .unwrap();
+        let path = dir.path().join("dossier.gpkg");
+        let path = path.to_str().unwrap();
+
+        let summary = testkit::run_tool("ogrinfo", &["-al", "-so", path]);
+        assert!(
+            summary.contains("using driver `GPKG' successful"),
+            "{summary}"
+        );
+        let sites = layer_section(&summary, "sites");
+        let scenes = layer_section(&summary, "scenes");
+        for (layer, count, extent) in [
+            (sites, 1, extent_line(&[&aoi])),
+            (scenes, 2, extent_line(&[&west, &east])),
+        ] {
+            assert!(layer.contains("Geometry: Polygon\n"), "{layer}");
+            assert!(
+                layer.contains(&format!("Feature Count: {count}\n")),
+                "{layer}"
+            );
+            assert!(layer.contains(&extent), "{extent} not in {layer}");
+            assert!(layer.contains("ID[\"EPSG\",4326]"), "{layer}");
+        }
+        let files = layer_section(&summary, "scene_files");
+        assert!(files.contains("Geometry: None") && files.contains("Feature Count: 4"));
+        assert!(sites.contains("name: String"), "{sites}");
+        assert!(scenes.contains("acquired: DateTime"), "{scenes}");
+
+        let features = testkit::run_tool("ogrinfo", &["-al", path, "sites", "scenes"]);
+        for polygon in [&aoi, &west, &east] {
+            assert!(
+                features.contains(&wkt(polygon)),
+                "{} not in {features}",
+                wkt(polygon)
+            );
+        }
+        assert!(features.contains("name (String) = Natanz"), "{features}");
+        assert!(features.contains("2019/09/12 07:05:30.25"), "{features}");
+
+        // GDAL warns on stderr about whatever in the file breaks the GeoPackage spec.
+        let quiet = std::process::Command::new("ogrinfo")
+            .args(["-q", "-al", path])
+            .output()
+            .expect("ogrinfo runs (install gdal-bin)");
+        assert!(quiet.status.success());
+        let stderr = String::from_utf8_lossy(&quiet.stderr);
+        assert!(stderr.trim().is_empty(), "ogrinfo warns: {stderr}");
+    }
+
+    #[test]
+    fn writes_keep_a_gdal_spatial_index_current() {
+        let (dir, mut catalog) = temp_catalog();
+        catalog.add_site(natanz()).unwrap();
+        let path = dir.path().join("dossier.gpkg");
+        let path_text = path.to_str().unwrap();
+        // What QGIS or GDAL does when asked for a spatial index: an R-tree kept by triggers
+        // that call ST_MinX and friends.
+        testkit::run_tool(
+            "ogrinfo",
+            &[
+                "-q",
+                path_text,
+                "-sql",
+                "SELECT CreateSpatialIndex('sites', 'geom')",
+            ],
+        );
+        let fordow = fordow();
+        let fordow_box = Envelope::of_polygon(&fordow.aoi).unwrap();
+        let added = catalog.add_site(fordow).unwrap();
+        let edit = crate::SiteEdit {
+            ring_m: Some(3000.0),
+            ..crate::SiteEdit::default()
+        };
+        catalog.edit_site("Natanz", edit).unwrap();
+        let indexed = testkit::run_tool(
+            "ogrinfo",
+            &[
+                "-al",
+                "-q",
+                "-spat",
+                &fordow_box.min_x.to_string(),
+                &fordow_box.min_y.to_string(),
+                &fordow_box.max_x.to_string(),
+                &fordow_box.max_y.to_string(),
+                path_text,
+                "sites",
+            ],
+        );
+        assert!(indexed.contains("name (String) = Fordow"), "{indexed}");
+        assert!(!indexed.contains("Natanz"), "{indexed}");
+        let (count, id): (i64, i64) = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*), max(id) FROM rtree_sites_geom", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((count, id), (2, added.id));
+    }
+}
