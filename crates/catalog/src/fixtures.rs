@@ -38,6 +38,7 @@ pub(crate) fn natanz() -> NewSite {
         aoi: lon_lat_box(51.70, 33.70, 51.75, 33.74),
         ring_m: 5000.0,
         grid: utm_grid(9000, 9000),
+        gsd_from_scenes: false,
         notes: Some("underground halls".into()),
     }
 }
@@ -52,6 +53,7 @@ pub(crate) fn fordow() -> NewSite {
         aoi: lon_lat_box(50.99, 34.87, 51.00, 34.89),
         ring_m: 2000.0,
         grid: utm_grid(2000, 4000),
+        gsd_from_scenes: true,
         notes: None,
     }
 }

@@ -82,6 +82,7 @@ CREATE TABLE sites (
   grid_transform TEXT NOT NULL,
   grid_width INTEGER NOT NULL,
   grid_height INTEGER NOT NULL,
+  gsd_from_scenes BOOLEAN NOT NULL DEFAULT 0,
   notes TEXT,
   created DATETIME NOT NULL
 );

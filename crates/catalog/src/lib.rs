@@ -25,6 +25,7 @@
 //!         9000,
 //!         9000,
 //!     ),
+//!     gsd_from_scenes: false,
 //!     notes: None,
 //! })?;
 //! assert_eq!(catalog.site("fep")?.name, "Natanz");

@@ -34,6 +34,9 @@ pub struct Site {
     pub ring_m: f64,
     /// The analysis grid every scene of the site is warped to.
     pub grid: Grid,
+    /// True while the grid's pixel size follows the finest scene (no `--gsd` was given);
+    /// false once it was set explicitly.
+    pub gsd_from_scenes: bool,
     /// Free-text notes.
     pub notes: Option<String>,
     /// When the site was added.
@@ -58,6 +61,8 @@ pub struct NewSite {
     pub ring_m: f64,
     /// The analysis grid every scene of the site is warped to.
     pub grid: Grid,
+    /// True while the grid's pixel size follows the finest scene.
+    pub gsd_from_scenes: bool,
     /// Free-text notes.
     pub notes: Option<String>,
 }
@@ -83,12 +88,14 @@ pub struct SiteEdit {
     pub ring_m: Option<f64>,
     /// A new analysis grid; alignments made on the old grid are then out of date.
     pub grid: Option<Grid>,
+    /// Whether the grid's pixel size follows the finest scene from now on.
+    pub gsd_from_scenes: Option<bool>,
     /// New notes, or none.
     pub notes: Option<Option<String>>,
 }
 
 const SITE_COLUMNS: &str = "fid, geom, name, aliases, parent, makes, ring_m, grid_epsg, \
-    grid_proj4, grid_transform, grid_width, grid_height, notes, created";
+    grid_proj4, grid_transform, grid_width, grid_height, gsd_from_scenes, notes, created";
 
 impl Catalog {
     /// Adds a site. Its name and aliases must not name or alias any other site.
@@ -178,6 +185,7 @@ impl NewSite {
             aoi: self.aoi,
             ring_m: self.ring_m,
             grid: self.grid,
+            gsd_from_scenes: self.gsd_from_scenes,
             notes: non_empty(self.notes),
         })
     }
@@ -209,6 +217,7 @@ impl SiteEdit {
             aoi: self.aoi.unwrap_or(site.aoi),
             ring_m: self.ring_m.unwrap_or(site.ring_m),
             grid: self.grid.unwrap_or(site.grid),
+            gsd_from_scenes: self.gsd_from_scenes.unwrap_or(site.gsd_from_scenes),
             notes: self.notes.unwrap_or(site.notes),
         })
     }
@@ -267,6 +276,7 @@ fn store_site(
         ":grid_transform": grid_transform,
         ":grid_width": grid_width,
         ":grid_height": grid_height,
+        ":gsd_from_scenes": site.gsd_from_scenes,
         ":notes": site.notes,
     }
     .to_vec();
@@ -277,7 +287,8 @@ fn store_site(
                 "UPDATE sites SET geom = :geom, name = :name, aliases = :aliases,
                    parent = :parent, makes = :makes, ring_m = :ring_m, grid_epsg = :grid_epsg,
                    grid_proj4 = :grid_proj4, grid_transform = :grid_transform,
-                   grid_width = :grid_width, grid_height = :grid_height, notes = :notes
+                   grid_width = :grid_width, grid_height = :grid_height,
+                   gsd_from_scenes = :gsd_from_scenes, notes = :notes
                  WHERE fid = :fid",
                 params.as_slice(),
             )?;
@@ -287,9 +298,10 @@ fn store_site(
             params.push((":created", &created));
             conn.execute(
                 "INSERT INTO sites (geom, name, aliases, parent, makes, ring_m, grid_epsg,
-                   grid_proj4, grid_transform, grid_width, grid_height, notes, created)
+                   grid_proj4, grid_transform, grid_width, grid_height, gsd_from_scenes, notes, created)
                  VALUES (:geom, :name, :aliases, :parent, :makes, :ring_m, :grid_epsg,
-                   :grid_proj4, :grid_transform, :grid_width, :grid_height, :notes, :created)",
+                   :grid_proj4, :grid_transform, :grid_width, :grid_height, :gsd_from_scenes,
+                   :notes, :created)",
                 params.as_slice(),
             )?;
             conn.last_insert_rowid()
@@ -337,6 +349,7 @@ fn site_from_row(row: &Row) -> Result<Site, CatalogErrorKind> {
         aoi,
         ring_m: row.get("ring_m")?,
         grid: read_grid(row)?,
+        gsd_from_scenes: row.get("gsd_from_scenes")?,
         notes: row.get("notes")?,
         created: read_datetime(row, "created")?,
         name,

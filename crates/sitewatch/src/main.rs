@@ -1,6 +1,8 @@
 //! `sitewatch`: the command line that composes the sitewatch crates. This is the only place
 //! that knows about terminals, progress bars and exit codes.
 
+mod aoi;
+mod commands;
 mod output;
 
 use std::path::PathBuf;
@@ -24,7 +26,11 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Sites of interest: add, edit, list, show.
+    #[command(subcommand)]
+    Site(commands::site::SiteCommand),
+}
 
 /// A command's failure: the message for the user and the exit status.
 pub struct Failure {
@@ -44,7 +50,9 @@ fn main() -> ExitCode {
         db: cli.db,
         json: cli.json,
     };
-    let result: Result<(), Failure> = match cli.command {};
+    let result: Result<(), Failure> = match cli.command {
+        Command::Site(c) => commands::site::run(&ctx, c).map_err(Failure::from),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

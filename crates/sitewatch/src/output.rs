@@ -12,6 +12,11 @@ pub struct Context {
 }
 
 impl Context {
+    /// The catalog named by `--db`, created when missing.
+    pub fn open_catalog(&self) -> anyhow::Result<catalog::Catalog> {
+        Ok(catalog::Catalog::open(&self.db)?)
+    }
+
     /// Prints `value` as pretty JSON when `--json` was given, else the text `plain` makes.
     pub fn print<T: Serialize>(&self, value: &T, plain: impl FnOnce(&T) -> String) {
         if self.json {
