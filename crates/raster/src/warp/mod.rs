@@ -13,6 +13,8 @@
 
 mod bilinear;
 mod cubic;
+#[cfg(test)]
+mod gdal_referee;
 mod kernel;
 mod mapping;
 mod nearest;
