@@ -18,11 +18,14 @@ use crate::raster::{Raster, RasterSource, ReadError, ReadErrorKind, SampleType};
 
 /// One file of a scene: its name (for messages) and the source that reads it.
 pub struct ScenePart {
+    /// The file's name as the analyst knows it (usually its path).
     pub name: String,
+    /// The reader of the file's pixels.
     pub source: Box<dyn RasterSource + Send + Sync>,
 }
 
 impl ScenePart {
+    /// A part named `name` read from `source`.
     pub fn new(name: impl Into<String>, source: impl RasterSource + Send + Sync + 'static) -> Self {
         ScenePart {
             name: name.into(),
@@ -158,6 +161,25 @@ fn same_grid(a: &Grid, b: &Grid) -> bool {
 
 impl SceneSource {
     /// Reads `parts` as one scene, telling bands from tiles by their grids.
+    ///
+    /// ```
+    /// use raster::{Crs, GeoTransform, Grid, Raster, RasterSource, SampleType};
+    /// use raster::{SceneLayout, ScenePart, SceneSource};
+    ///
+    /// let utm = Crs::from_epsg(32633)?;
+    /// let tile = |x0: f64| {
+    ///     let grid = Grid::new(utm.clone(), GeoTransform::north_up(x0, 0.0, 10.0, 10.0), 64, 64);
+    ///     Raster::filled(grid, 4, 1.0, SampleType::U16)
+    /// };
+    /// // Two tiles side by side make one 128 x 64 mosaic.
+    /// let scene = SceneSource::assemble(vec![
+    ///     ScenePart::new("west.tif", tile(0.0)),
+    ///     ScenePart::new("east.tif", tile(640.0)),
+    /// ])?;
+    /// assert_eq!(scene.layout(), SceneLayout::Tiles);
+    /// assert_eq!((scene.grid().width, scene.band_count()), (128, 4));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn assemble(parts: Vec<ScenePart>) -> Result<SceneSource, SceneError> {
         let first = parts.first().ok_or(SceneError::Empty)?;
         for other in &parts[1..] {

@@ -31,6 +31,16 @@ const EDGE_STEPS: usize = 16;
 /// The analysis grid for an AOI given as polygon vertices `(lon, lat)` in degrees (WGS 84;
 /// a bounding box is its four corners, see [`bounds_ring`]). `gsd_m` is the pixel size and
 /// `margin_m` the buffer around the AOI, both in metres.
+///
+/// ```
+/// use raster::{bounds_ring, site_grid};
+///
+/// // A block of Joplin, Missouri, with a 500 m ring, at 0.5 m.
+/// let grid = site_grid(&bounds_ring(-94.51, 37.05, -94.49, 37.07), 0.5, 500.0)?;
+/// assert_eq!(grid.crs.epsg, Some(32615));
+/// assert_eq!(grid.transform.0[0] % 0.5, 0.0);
+/// # Ok::<(), raster::SiteGridError>(())
+/// ```
 pub fn site_grid(
     aoi_lonlat: &[(f64, f64)],
     gsd_m: f64,

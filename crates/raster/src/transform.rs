@@ -36,6 +36,15 @@ fn proj_of(crs: &Crs) -> Result<Proj, CrsError> {
 
 impl CoordTransform {
     /// The transform from `src` map coordinates to `dst` map coordinates.
+    ///
+    /// ```
+    /// use raster::{CoordTransform, Crs};
+    ///
+    /// let to_utm = CoordTransform::new(&Crs::wgs84(), &Crs::from_epsg(32615)?)?;
+    /// let (x, y) = to_utm.transform_point(-93.0, 0.0)?; // on the central meridian
+    /// assert!((x - 500_000.0).abs() < 1e-6 && y.abs() < 1e-6);
+    /// # Ok::<(), raster::CrsError>(())
+    /// ```
     pub fn new(src: &Crs, dst: &Crs) -> Result<CoordTransform, CrsError> {
         let src_proj = proj_of(src)?;
         let dst_proj = proj_of(dst)?;

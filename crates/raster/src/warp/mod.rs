@@ -273,6 +273,21 @@ struct Job<'a> {
 }
 
 /// Warps `source` onto the grid `dst` with `resampling`; see the module documentation.
+///
+/// ```
+/// use raster::{warp, Crs, GeoTransform, Grid, Raster, Resampling, SampleType, WarpOptions};
+///
+/// // A 1 m source in UTM 15N, resampled to 2 m and shifted by half a source pixel.
+/// let utm = Crs::from_epsg(32615)?;
+/// let src_grid = Grid::new(utm.clone(), GeoTransform::north_up(0.0, 100.0, 1.0, 1.0), 100, 100);
+/// let source = Raster::filled(src_grid, 1, 42.0, SampleType::U8);
+/// let site = Grid::new(utm, GeoTransform::north_up(0.5, 99.5, 2.0, 2.0), 50, 50);
+/// let warped = warp(&source, &site, Resampling::Bilinear, &WarpOptions::default())?;
+/// assert_eq!(warped.raster.get(0, 10, 10), 42.0);
+/// // Every destination pixel centre falls on the source.
+/// assert_eq!(warped.uncovered_count(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn warp(
     source: &(dyn RasterSource + Sync),
     dst: &Grid,
@@ -294,7 +309,11 @@ pub fn warp(
         dst_nodata,
     };
 
-    let bs = options.block_size;
+    // When downsampling, a destination block covers (1 / scale)^2 times its area of source:
+    // shrink blocks so that the source window each one reads stays about block_size^2.
+    let shrink = scale.0.min(scale.1).min(1.0);
+    let bs = ((options.block_size as f64 * shrink) as usize)
+        .clamp(16.min(options.block_size), options.block_size);
     let windows: Vec<Window> = (0..dst.height)
         .step_by(bs)
         .flat_map(|r| {
