@@ -11,7 +11,7 @@ fn main() {
     // 2048 x 2048 source pixels of 6e-6 degrees from the Joplin post mosaic's corner.
     let src_grid = Grid::new(
         Crs::wgs84(),
-        GeoTransform::north_up(-94.499605295163462, 37.075113836803460, 6e-6, 6e-6),
+        GeoTransform::north_up(-94.499_605_295_163_46, 37.075_113_836_803_46, 6e-6, 6e-6),
         2048,
         2048,
     );
