@@ -5,8 +5,14 @@
 //! [`PixelCorrection`]) is mapped exactly to source pixel coordinates `(u, v)`; nearest takes
 //! the pixel holding `(u, v)`, bilinear and cubic interpolate around `(u - 0.5, v - 0.5)`,
 //! and when downsampling by more than 2:1 their kernels are widened as GDAL widens them.
-//! Source nodata pixels never contribute; destination pixels with no source get the nodata
-//! value (or 0) and are reported in [`Warped::covered`].
+//! Source nodata pixels never contribute (each band on its own, as GDAL with
+//! `UNIFIED_SRC_NODATA=NO`); destination pixels with no source get the nodata value (or 0)
+//! and are reported in [`Warped::covered`].
+//!
+//! The choice between the 2 x 2 / 4 x 4 formulas and widened kernels follows current GDAL
+//! (formulas down to a scale of 0.5). GDAL 3.6 already widens below 0.95, so for a mild
+//! reduction it blurs slightly more than sitewatch; `gdalwarp -wo XSCALE=1 -wo YSCALE=1` makes
+//! it run the same formulas, and then the two agree to the grey level.
 //!
 //! The destination is processed in blocks, in parallel; each block reads only the source
 //! window it needs, so memory follows the window, not the scene.
