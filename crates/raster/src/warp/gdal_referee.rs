@@ -235,3 +235,97 @@ fn joplin_post_tiles_onto_pre_grid_agree_with_gdalwarp() {
     eprintln!("bilinear 3:1 downsampling: mean absolute difference {mad:.5}");
     assert!(mad < 1.0, "downsampling: mean absolute difference {mad}");
 }
+
+/// Writes `raster` (bytes) as a GeoTIFF with `nodata`, through a raw ENVI file and
+/// `gdal_translate`, so that GDAL reads exactly the pixels sitewatch warps.
+fn write_with_gdal(raster: &Raster, nodata: f64, dir: &Path) -> std::path::PathBuf {
+    let (w, h) = (raster.grid.width, raster.grid.height);
+    let raw = dir.join("holes.bin");
+    let bytes: Vec<u8> = raster.data.iter().map(|&v| v as u8).collect();
+    std::fs::write(&raw, bytes).unwrap();
+    std::fs::write(
+        dir.join("holes.hdr"),
+        format!(
+            "ENVI\nsamples = {w}\nlines = {h}\nbands = {}\nheader offset = 0\n\
+             file type = ENVI Standard\ndata type = 1\ninterleave = bsq\nbyte order = 0\n",
+            raster.band_count
+        ),
+    )
+    .unwrap();
+    let (x0, y0) = raster.grid.transform.apply(0.0, 0.0);
+    let (x1, y1) = raster.grid.transform.apply(w as f64, h as f64);
+    let tif = dir.join("holes.tif");
+    let coords = [x0, y0, x1, y1].map(|v| v.to_string());
+    let nodata = nodata.to_string();
+    let mut args = vec!["-q", "-a_srs", "EPSG:4326", "-a_nodata", &nodata, "-a_ullr"];
+    args.extend(coords.iter().map(String::as_str));
+    args.extend([raw.to_str().unwrap(), tif.to_str().unwrap()]);
+    testkit::run_tool("gdal_translate", &args);
+    tif
+}
+
+#[test]
+fn nodata_holes_and_uncovered_pixels_agree_with_gdalwarp() {
+    let dir = tempfile::tempdir().unwrap();
+    let tile = testkit::data_file("joplin/post/tile_31500-5137.tif");
+    let mut post = raster_with_gdal(&tile, &Crs::wgs84(), dir.path());
+    // Holes: square blocks, single pixels, and one band alone, all as nodata 0.
+    let w = post.grid.width;
+    for b in 0..post.band_count {
+        for (i, v) in post.band_mut(b).iter_mut().enumerate() {
+            let (x, y) = (i % w, i / w);
+            let block = (x / 40 + y / 40) % 4 == 0;
+            let speck = (x * 7 + y * 13) % 29 == 0;
+            let one_band = b == 1 && (x / 16) % 5 == 0;
+            if block || speck || one_band {
+                *v = 0.0;
+            }
+        }
+    }
+    post.nodata = Some(0.0);
+    let tif = write_with_gdal(&post, 0.0, dir.path());
+
+    // A UTM grid that starts west of the tile, so some destination pixels have no source.
+    let grid = Grid::new(
+        Crs::from_epsg(26915).unwrap(),
+        GeoTransform::north_up(366_600.0, 4_104_200.0, 0.6, 0.6),
+        512,
+        512,
+    );
+    let pinned = [
+        "-dstnodata",
+        "0",
+        "-wo",
+        "UNIFIED_SRC_NODATA=NO",
+        "-wo",
+        "XSCALE=1",
+        "-wo",
+        "YSCALE=1",
+    ];
+    for (method, gdal_name) in [
+        (Resampling::Nearest, "near"),
+        (Resampling::Bilinear, "bilinear"),
+        (Resampling::Cubic, "cubic"),
+    ] {
+        let ours = warp(&post, &grid, method, &WarpOptions::default()).unwrap();
+        let theirs = gdalwarp(&tif, &grid, gdal_name, &pinned, dir.path());
+        let differing = ours
+            .raster
+            .data
+            .iter()
+            .zip(&theirs)
+            .filter(|(a, b)| **a != f32::from(**b))
+            .count();
+        let uncovered = ours.uncovered_count();
+        eprintln!(
+            "{gdal_name} with nodata: {differing} of {} samples differ; {uncovered} pixels \
+             uncovered",
+            theirs.len()
+        );
+        assert!(uncovered > 0 && uncovered < grid.width * grid.height);
+        assert!(
+            differing * 10_000 < theirs.len(),
+            "{gdal_name}: {differing} samples differ"
+        );
+    }
+}
