@@ -5,6 +5,7 @@
 //! grid it works on.
 
 pub mod crs;
+pub mod geotiff;
 pub mod grid;
 pub mod raster;
 pub mod scene;
@@ -13,6 +14,7 @@ pub mod transform;
 pub mod warp;
 
 pub use crs::{Crs, CrsError};
+pub use geotiff::{write_geotiff, GeoTiff, WriteOptions};
 pub use grid::{GeoTransform, Grid, Window};
 pub use raster::{Raster, RasterSource, ReadError, ReadErrorKind, SampleType};
 pub use scene::{SceneError, SceneLayout, ScenePart, SceneSource};
