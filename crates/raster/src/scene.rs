@@ -560,4 +560,102 @@ mod tests {
             );
         }
     }
+
+    fn open_parts(files: &[&str]) -> Vec<ScenePart> {
+        files
+            .iter()
+            .map(|f| {
+                let path = testkit::data_file(f);
+                ScenePart::new(*f, crate::GeoTiff::open(&path).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sentinel2_band_files_stack() {
+        let files = [
+            "oscd/abudhabi/t1/B02.tif",
+            "oscd/abudhabi/t1/B03.tif",
+            "oscd/abudhabi/t1/B04.tif",
+            "oscd/abudhabi/t1/B08.tif",
+        ];
+        let scene = SceneSource::assemble(open_parts(&files)).unwrap();
+        assert_eq!(scene.layout(), SceneLayout::Bands);
+        assert_eq!(scene.band_count(), 4);
+        let window = Window::new(100, 200, 64, 48);
+        let stacked = scene.read_window(&window).unwrap();
+        for (b, f) in files.iter().enumerate() {
+            let alone = crate::GeoTiff::open(testkit::data_file(f))
+                .unwrap()
+                .read_window(&window)
+                .unwrap();
+            assert_eq!(stacked.band(b), alone.band(0), "{f}");
+        }
+    }
+
+    #[test]
+    fn joplin_pre_tiles_mosaic() {
+        let files = [
+            "joplin/pre/tile_1361-10160.tif",
+            "joplin/pre/tile_1361-9136.tif",
+            "joplin/pre/tile_337-10160.tif",
+            "joplin/pre/tile_337-9136.tif",
+        ];
+        let scene = SceneSource::assemble(open_parts(&files)).unwrap();
+        assert_eq!(scene.layout(), SceneLayout::Tiles);
+        assert_eq!((scene.grid().width, scene.grid().height), (2048, 2048));
+        assert_eq!(scene.nodata(), None);
+        // A window across the corner where all four tiles meet equals GDAL's mosaic of them.
+        let window = Window::new(1000, 1000, 48, 48);
+        let ours = scene.read_window(&window).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let vrt = dir.path().join("pre.vrt");
+        let out = dir.path().join("window.bin");
+        let paths: Vec<String> = files
+            .iter()
+            .map(|f| testkit::data_file(f).to_string_lossy().into_owned())
+            .collect();
+        let mut args = vec!["-q", vrt.to_str().unwrap()];
+        args.extend(paths.iter().map(String::as_str));
+        testkit::run_tool("gdalbuildvrt", &args);
+        testkit::run_tool(
+            "gdal_translate",
+            &[
+                "-q",
+                "-of",
+                "ENVI",
+                "-co",
+                "INTERLEAVE=BSQ",
+                "-srcwin",
+                "1000",
+                "1000",
+                "48",
+                "48",
+                vrt.to_str().unwrap(),
+                out.to_str().unwrap(),
+            ],
+        );
+        let theirs: Vec<f32> = std::fs::read(out)
+            .unwrap()
+            .into_iter()
+            .map(f32::from)
+            .collect();
+        assert_eq!(ours.data, theirs);
+        assert_eq!(ours.grid.transform.0[0], 366_642.6 + 1000.0 * 0.6);
+    }
+
+    #[test]
+    fn bands_of_two_dates_are_refused() {
+        // abudhabi's t2 bands have a different pixel size than t1's (same extent).
+        let err = SceneSource::assemble(open_parts(&[
+            "oscd/abudhabi/t1/B02.tif",
+            "oscd/abudhabi/t2/B02.tif",
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("t1/B02.tif") && err.contains("t2/B02.tif") && err.contains("pixel size"),
+            "{err}"
+        );
+    }
 }

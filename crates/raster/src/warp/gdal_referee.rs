@@ -5,69 +5,7 @@ use std::path::Path;
 
 use crate::scene::{ScenePart, SceneSource};
 use crate::warp::{warp, Resampling, SourceMapping, WarpOptions};
-use crate::{Crs, GeoTransform, Grid, Raster, RasterSource, SampleType, Window};
-
-/// The pixels of a GDAL-readable file, through `gdal_translate` to raw band-sequential bytes
-/// (the referee reads the file independently of sitewatch's GeoTIFF reader).
-fn read_bytes_with_gdal(path: &Path, dir: &Path) -> Vec<u8> {
-    let out = dir.join(format!(
-        "{}.bin",
-        path.file_stem().unwrap().to_string_lossy()
-    ));
-    testkit::run_tool(
-        "gdal_translate",
-        &[
-            "-q",
-            "-of",
-            "ENVI",
-            "-co",
-            "INTERLEAVE=BSQ",
-            path.to_str().unwrap(),
-            out.to_str().unwrap(),
-        ],
-    );
-    std::fs::read(out).unwrap()
-}
-
-/// A byte GeoTIFF as an in-memory raster in `crs`, its grid taken from `gdalinfo -json`.
-fn raster_with_gdal(path: &Path, crs: &Crs, dir: &Path) -> Raster {
-    let info: serde_json::Value = serde_json::from_str(&testkit::run_tool(
-        "gdalinfo",
-        &["-json", path.to_str().unwrap()],
-    ))
-    .unwrap();
-    let gt: Vec<f64> = info["geoTransform"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    let size: Vec<usize> = info["size"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
-    let bands = info["bands"].as_array().unwrap().len();
-    let grid = Grid::new(
-        crs.clone(),
-        GeoTransform(gt.try_into().unwrap()),
-        size[0],
-        size[1],
-    );
-    let data: Vec<f32> = read_bytes_with_gdal(path, dir)
-        .into_iter()
-        .map(f32::from)
-        .collect();
-    assert_eq!(data.len(), size[0] * size[1] * bands);
-    Raster {
-        grid,
-        band_count: bands,
-        data,
-        nodata: None,
-        sample_type: SampleType::U8,
-    }
-}
+use crate::{Crs, GeoTiff, GeoTransform, Grid, Raster, RasterSource, Window};
 
 /// `gdalwarp -et 0` of `src` onto `grid` (north-up, EPSG:26915), as raw band-sequential bytes.
 fn gdalwarp(src: &Path, grid: &Grid, method: &str, extra: &[&str], dir: &Path) -> Vec<u8> {
@@ -116,24 +54,23 @@ fn joplin_post_tiles_onto_pre_grid_agree_with_gdalwarp() {
     post_files.sort();
     assert_eq!(post_files.len(), 6);
 
-    let wgs84 = Crs::wgs84();
     let parts = post_files
         .iter()
         .map(|p| {
             ScenePart::new(
                 p.file_name().unwrap().to_string_lossy(),
-                raster_with_gdal(p, &wgs84, dir.path()),
+                GeoTiff::open(p).unwrap(),
             )
         })
         .collect();
     let post = SceneSource::assemble(parts).unwrap();
 
     let pre = testkit::data_file("joplin/pre/tile_1361-10160.tif");
-    let nad83_utm15 = Crs::from_epsg(26915).unwrap();
     // The middle of the pre tile, half its size: the sample points cover every fractional
     // position while keeping the test to a few seconds.
-    let grid = raster_with_gdal(&pre, &nad83_utm15, dir.path())
-        .grid
+    let grid = GeoTiff::open(&pre)
+        .unwrap()
+        .grid()
         .window_grid(&Window::new(256, 256, 512, 512));
 
     // GDAL sees the six tiles as one mosaic too, so seams are interpolated across.
@@ -268,7 +205,8 @@ fn write_with_gdal(raster: &Raster, nodata: f64, dir: &Path) -> std::path::PathB
 fn nodata_holes_and_uncovered_pixels_agree_with_gdalwarp() {
     let dir = tempfile::tempdir().unwrap();
     let tile = testkit::data_file("joplin/post/tile_31500-5137.tif");
-    let mut post = raster_with_gdal(&tile, &Crs::wgs84(), dir.path());
+    let tif = GeoTiff::open(&tile).unwrap();
+    let mut post = tif.read_window(&tif.grid().full_window()).unwrap();
     // Holes: square blocks, single pixels, and one band alone, all as nodata 0.
     let w = post.grid.width;
     for b in 0..post.band_count {
