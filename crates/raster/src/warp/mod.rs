@@ -237,12 +237,15 @@ fn avoid_nodata(value: f32, nodata: Option<f64>, sample_type: SampleType) -> f32
     }
     match sample_type {
         SampleType::F32 | SampleType::F64 => {
+            // One ulp towards +MAX (towards 0 from MAX itself).
             if value == f32::MAX {
                 f32::from_bits(value.to_bits() - 1)
-            } else if value >= 0.0 {
+            } else if value == 0.0 {
+                f32::from_bits(1)
+            } else if value > 0.0 {
                 f32::from_bits(value.to_bits() + 1)
             } else {
-                // Towards +MAX for a negative float means a smaller magnitude.
+                // A negative float moves towards +MAX by losing magnitude.
                 f32::from_bits(value.to_bits() - 1)
             }
         }
@@ -572,6 +575,11 @@ mod tests {
         assert_eq!(bil.raster.get(0, 0, 0), 1.0);
         assert_eq!(avoid_nodata(0.0, Some(0.0), SampleType::U8), 1.0);
         assert_eq!(avoid_nodata(255.0, Some(255.0), SampleType::U8), 254.0);
+        assert_eq!(avoid_nodata(-32768.0, Some(-32768.0), SampleType::I16), -32767.0);
+        let nudged = avoid_nodata(-9999.0, Some(-9999.0), SampleType::F32);
+        assert!(nudged > -9999.0 && nudged < -9998.99);
+        assert!(avoid_nodata(-0.0, Some(0.0), SampleType::F32) > 0.0);
+        assert_eq!(avoid_nodata(7.0, Some(0.0), SampleType::F32), 7.0);
     }
 
     #[test]
