@@ -575,7 +575,10 @@ mod tests {
         assert_eq!(bil.raster.get(0, 0, 0), 1.0);
         assert_eq!(avoid_nodata(0.0, Some(0.0), SampleType::U8), 1.0);
         assert_eq!(avoid_nodata(255.0, Some(255.0), SampleType::U8), 254.0);
-        assert_eq!(avoid_nodata(-32768.0, Some(-32768.0), SampleType::I16), -32767.0);
+        assert_eq!(
+            avoid_nodata(-32768.0, Some(-32768.0), SampleType::I16),
+            -32767.0
+        );
         let nudged = avoid_nodata(-9999.0, Some(-9999.0), SampleType::F32);
         assert!(nudged > -9999.0 && nudged < -9998.99);
         assert!(avoid_nodata(-0.0, Some(0.0), SampleType::F32) > 0.0);
