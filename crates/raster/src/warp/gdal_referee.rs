@@ -331,3 +331,54 @@ fn oscd_second_date_onto_first_date_grid_agrees_with_gdalwarp() {
         );
     }
 }
+
+#[test]
+fn utm_scene_onto_lonlat_grid_agrees_with_gdalwarp() {
+    // rasterio's RGB.byte.tif: UTM 18N at 300 m, 4 degrees west of the central meridian (so
+    // the grids are rotated against each other), nodata 0 around the swath.
+    let dir = tempfile::tempdir().unwrap();
+    let path = testkit::data_file("geotiff-fixtures/RGB.byte.tif");
+    let source = GeoTiff::open(&path).unwrap();
+    let grid = Grid::new(
+        Crs::wgs84(),
+        GeoTransform::north_up(-79.0, 25.55, 0.003, 0.003),
+        834,
+        654,
+    );
+    let same_kernel = [
+        "-dstnodata",
+        "0",
+        "-wo",
+        "UNIFIED_SRC_NODATA=NO",
+        "-wo",
+        "XSCALE=1",
+        "-wo",
+        "YSCALE=1",
+    ];
+    for (method, gdal_name) in [
+        (Resampling::Nearest, "near"),
+        (Resampling::Bilinear, "bilinear"),
+        (Resampling::Cubic, "cubic"),
+    ] {
+        let ours = warp(&source, &grid, method, &WarpOptions::default()).unwrap();
+        let theirs = gdalwarp(&path, &grid, gdal_name, &same_kernel, dir.path());
+        let differing = ours
+            .raster
+            .data
+            .iter()
+            .zip(&theirs)
+            .filter(|(a, b)| a != b)
+            .count();
+        eprintln!(
+            "RGB.byte -> lon/lat {gdal_name}: {differing} of {} samples differ, {} pixels \
+             uncovered",
+            theirs.len(),
+            ours.uncovered_count()
+        );
+        assert!(ours.uncovered_count() > 0);
+        assert!(
+            differing * 10_000 < theirs.len(),
+            "{gdal_name}: {differing} samples differ"
+        );
+    }
+}
