@@ -331,29 +331,32 @@ pub fn warp(
                 .map(move |c| Window::new(c, r, bs.min(dst.width - c), bs.min(dst.height - r)))
         })
         .collect();
-    let blocks: Vec<Block> = windows
-        .par_iter()
-        .map(|w| job.block(w))
-        .collect::<Result<_, _>>()?;
-
     let bands = source.band_count();
     let mut raster = Raster::filled(dst.clone(), bands, job.fill, source.sample_type());
     raster.nodata = dst_nodata;
     let mut covered = vec![false; dst.width * dst.height];
-    for block in blocks {
-        let w = block.window;
-        for b in 0..bands {
-            let src = &block.data[b * w.len()..(b + 1) * w.len()];
-            let out = raster.band_mut(b);
+    // A few blocks per thread at a time, so that finished blocks waiting to be copied into
+    // the output stay a small fraction of it.
+    for batch in windows.chunks(4 * rayon::current_num_threads()) {
+        let blocks: Vec<Block> = batch
+            .par_iter()
+            .map(|w| job.block(w))
+            .collect::<Result<_, _>>()?;
+        for block in blocks {
+            let w = block.window;
+            for b in 0..bands {
+                let src = &block.data[b * w.len()..(b + 1) * w.len()];
+                let out = raster.band_mut(b);
+                for r in 0..w.height {
+                    let d0 = (w.row_off + r) * dst.width + w.col_off;
+                    out[d0..d0 + w.width].copy_from_slice(&src[r * w.width..(r + 1) * w.width]);
+                }
+            }
             for r in 0..w.height {
                 let d0 = (w.row_off + r) * dst.width + w.col_off;
-                out[d0..d0 + w.width].copy_from_slice(&src[r * w.width..(r + 1) * w.width]);
+                covered[d0..d0 + w.width]
+                    .copy_from_slice(&block.covered[r * w.width..(r + 1) * w.width]);
             }
-        }
-        for r in 0..w.height {
-            let d0 = (w.row_off + r) * dst.width + w.col_off;
-            covered[d0..d0 + w.width]
-                .copy_from_slice(&block.covered[r * w.width..(r + 1) * w.width]);
         }
     }
     Ok(Warped { raster, covered })
@@ -399,12 +402,12 @@ impl Job<'_> {
             });
         };
         let pad = self.method.reach() + 1;
-        let read = Window::new(x0.saturating_sub(pad), y0.saturating_sub(pad), 0, 0);
+        let (c0, r0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
         let read = Window::new(
-            read.col_off,
-            read.row_off,
-            (x1 + pad + 1).min(sw) - read.col_off,
-            (y1 + pad + 1).min(sh) - read.row_off,
+            c0,
+            r0,
+            (x1 + pad + 1).min(sw) - c0,
+            (y1 + pad + 1).min(sh) - r0,
         );
         let pixels = self.source.read_window(&read)?;
         let src_nodata = self.source.nodata();
