@@ -85,9 +85,24 @@ fn type_name(sample_type: SampleType) -> &'static str {
     }
 }
 
+/// How closely pixels must agree with GDAL's.
+#[derive(Clone, Copy)]
+struct Agreement {
+    /// The largest difference allowed for any sample.
+    max_difference: f32,
+    /// The smallest share of samples that must be exactly equal.
+    min_equal_share: f64,
+}
+
+/// Every sample exactly equal.
+const EXACT: Agreement = Agreement {
+    max_difference: 0.0,
+    min_equal_share: 1.0,
+};
+
 /// Checks the georeferencing, type, nodata and the pixels of `windows` against GDAL; the whole
-/// file when `windows` is empty. `tolerance` allows JPEG's rounding differences.
-fn assert_matches_gdal(tif: &GeoTiff, windows: &[Window], tolerance: f32) {
+/// file when `windows` is empty.
+fn assert_matches_gdal(tif: &GeoTiff, windows: &[Window], agreement: Agreement) {
     let path = tif.path();
     let info = gdal_info(path);
     let grid = tif.grid();
@@ -136,10 +151,13 @@ fn assert_matches_gdal(tif: &GeoTiff, windows: &[Window], tolerance: f32) {
             .zip(&gdal)
             .map(|(a, b)| if a == b { 0.0 } else { (a - b).abs() })
             .fold(0.0f32, f32::max);
+        let equal = ours.data.iter().zip(&gdal).filter(|(a, b)| a == b).count();
+        let equal_share = equal as f64 / gdal.len() as f64;
         assert!(
-            worst <= tolerance,
-            "{} window {window:?}: pixels differ from GDAL's by up to {worst}",
-            path.display()
+            worst <= agreement.max_difference && equal_share >= agreement.min_equal_share,
+            "{} window {window:?}: pixels differ from GDAL's by up to {worst}, {:.3}% equal",
+            path.display(),
+            100.0 * equal_share
         );
     }
 }
@@ -163,15 +181,22 @@ fn fixtures_match_gdal() {
         "shade.tif",
     ] {
         let tif = GeoTiff::open(data_file(&format!("geotiff-fixtures/{name}"))).unwrap();
-        assert_matches_gdal(&tif, &[], 0.0);
+        assert_matches_gdal(&tif, &[], EXACT);
     }
 }
 
+/// YCbCr JPEG decodes to GDAL's RGB up to rounding: zune-jpeg's IDCT and chroma upsampling
+/// round differently from libjpeg-turbo's (islow IDCT, "fancy" upsampling), so about one
+/// sample in ten is off by one or two levels (at most four).
 #[test]
-fn ycbcr_jpeg_cog_matches_gdal_rgb() {
+fn ycbcr_jpeg_cog_matches_gdal_rgb_up_to_rounding() {
     let tif = GeoTiff::open(data_file("geotiff-fixtures/cogeo.tif")).unwrap();
     assert!(tif.is_tiled());
-    assert_matches_gdal(&tif, &[], 0.0);
+    let jpeg = Agreement {
+        max_difference: 4.0,
+        min_equal_share: 0.85,
+    };
+    assert_matches_gdal(&tif, &[], jpeg);
 }
 
 #[test]
@@ -180,7 +205,7 @@ fn naip_stack_matches_gdal() {
         let tif = GeoTiff::open(&path).unwrap();
         // The fourth band (near-infrared, tagged as alpha) is a band.
         assert_eq!(tif.band_count(), 4);
-        assert_matches_gdal(&tif, &[], 0.0);
+        assert_matches_gdal(&tif, &[], EXACT);
     }
 }
 
@@ -189,7 +214,7 @@ fn landsat_stack_matches_gdal() {
     for path in tifs_in("landsat-stack") {
         let tif = GeoTiff::open(&path).unwrap();
         assert_eq!(tif.band_count(), 4);
-        assert_matches_gdal(&tif, &[], 0.0);
+        assert_matches_gdal(&tif, &[], EXACT);
     }
 }
 
@@ -198,7 +223,7 @@ fn joplin_tiles_match_gdal() {
     let windows = [Window::new(0, 0, 300, 200), Window::new(700, 611, 324, 413)];
     for folder in ["joplin/pre", "joplin/post"] {
         for path in tifs_in(folder) {
-            assert_matches_gdal(&GeoTiff::open(&path).unwrap(), &windows, 0.0);
+            assert_matches_gdal(&GeoTiff::open(&path).unwrap(), &windows, EXACT);
         }
     }
 }
@@ -211,7 +236,7 @@ fn oscd_bands_and_change_labels_match_gdal() {
         let city = city.unwrap().path();
         for date in ["t1", "t2"] {
             for path in tifs_in(city.join(date).to_str().unwrap()) {
-                assert_matches_gdal(&GeoTiff::open(&path).unwrap(), &[], 0.0);
+                assert_matches_gdal(&GeoTiff::open(&path).unwrap(), &[], EXACT);
                 count += 1;
             }
         }
@@ -228,7 +253,7 @@ fn oscd_bands_and_change_labels_match_gdal() {
             .clone();
         let labels = GeoTiff::open_on_grid(&change, t1_grid.clone()).unwrap();
         assert_eq!(labels.grid(), &t1_grid);
-        assert_matches_gdal(&labels, &[], 0.0);
+        assert_matches_gdal(&labels, &[], EXACT);
     }
     assert_eq!(count, 80, "10 cities x 2 dates x 4 bands");
 }
