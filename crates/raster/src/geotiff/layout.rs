@@ -236,7 +236,7 @@ impl TiffLayout {
     /// is refused when it is opened, not half-way through a read.
     pub(crate) fn check_within(&self, file_len: u64) -> Result<(), ReadErrorKind> {
         for (index, (&offset, &count)) in self.offsets.iter().zip(&self.byte_counts).enumerate() {
-            let end = offset.checked_add(count).unwrap_or(u64::MAX);
+            let end = offset.saturating_add(count);
             if count > 0 && end > file_len {
                 return Err(ReadErrorKind::Corrupt(format!(
                     "chunk {index} ends at byte {end} but the file has only {file_len} bytes \
