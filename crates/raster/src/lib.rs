@@ -5,6 +5,7 @@
 //! grid it works on.
 
 pub mod crs;
+pub mod footprint;
 pub mod geotiff;
 pub mod grid;
 pub mod raster;

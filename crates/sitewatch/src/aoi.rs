@@ -29,9 +29,9 @@ pub fn read_geojson_polygon(path: &Path) -> Result<Polygon<f64>> {
     }
     let geometry = geometries.remove(0);
     let polygon = match geometry.value {
-        geojson::Value::Polygon(rings) => rings_to_polygon(&rings),
-        geojson::Value::MultiPolygon(mut polygons) if polygons.len() == 1 => {
-            rings_to_polygon(&polygons.remove(0))
+        geojson::GeometryValue::Polygon { coordinates } => rings_to_polygon(&coordinates),
+        geojson::GeometryValue::MultiPolygon { mut coordinates } if coordinates.len() == 1 => {
+            rings_to_polygon(&coordinates.remove(0))
         }
         other => bail!(
             "{}: the AOI must be a Polygon, this is a {}",
@@ -67,18 +67,21 @@ pub fn parse_bbox(text: &str) -> Result<Polygon<f64>> {
     Ok(polygon)
 }
 
-fn rings_to_polygon(rings: &[Vec<Vec<f64>>]) -> Polygon<f64> {
-    let ring = |r: &Vec<Vec<f64>>| {
+fn rings_to_polygon(rings: &[Vec<geojson::Position>]) -> Polygon<f64> {
+    let ring = |r: &Vec<geojson::Position>| {
         LineString::new(
             r.iter()
                 .map(|p| Coord {
-                    x: p.first().copied().unwrap_or(f64::NAN),
-                    y: p.get(1).copied().unwrap_or(f64::NAN),
+                    x: p.as_slice().first().copied().unwrap_or(f64::NAN),
+                    y: p.as_slice().get(1).copied().unwrap_or(f64::NAN),
                 })
                 .collect(),
         )
     };
-    let exterior = rings.first().map(ring).unwrap_or_else(|| LineString::new(vec![]));
+    let exterior = rings
+        .first()
+        .map(ring)
+        .unwrap_or_else(|| LineString::new(vec![]));
     Polygon::new(exterior, rings.iter().skip(1).map(ring).collect())
 }
 
@@ -115,9 +118,16 @@ mod tests {
     fn geojson_must_be_one_polygon() {
         let dir = tempfile::tempdir().unwrap();
         let line = dir.path().join("line.geojson");
-        std::fs::write(&line, r#"{"type":"LineString","coordinates":[[0,0],[1,1]]}"#).unwrap();
+        std::fs::write(
+            &line,
+            r#"{"type":"LineString","coordinates":[[0,0],[1,1]]}"#,
+        )
+        .unwrap();
         let err = read_geojson_polygon(&line).unwrap_err().to_string();
-        assert!(err.contains("line.geojson") && err.contains("LineString"), "{err}");
+        assert!(
+            err.contains("line.geojson") && err.contains("LineString"),
+            "{err}"
+        );
         let poly = dir.path().join("aoi.geojson");
         std::fs::write(
             &poly,

@@ -4,6 +4,7 @@
 mod aoi;
 mod commands;
 mod output;
+mod scenes;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,9 @@ enum Command {
     /// Sites of interest: add, edit, list, show.
     #[command(subcommand)]
     Site(commands::site::SiteCommand),
+    /// Scenes (acquisitions) of the sites: add, list.
+    #[command(subcommand)]
+    Scene(commands::scene::SceneCommand),
 }
 
 /// A command's failure: the message for the user and the exit status.
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
     };
     let result: Result<(), Failure> = match cli.command {
         Command::Site(c) => commands::site::run(&ctx, c).map_err(Failure::from),
+        Command::Scene(c) => commands::scene::run(&ctx, c).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

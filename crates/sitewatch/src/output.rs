@@ -1,5 +1,6 @@
 //! How commands talk to the user: plain text or JSON on stdout, errors and progress on stderr.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -19,16 +20,14 @@ impl Context {
 
     /// Prints `value` as pretty JSON when `--json` was given, else the text `plain` makes.
     pub fn print<T: Serialize>(&self, value: &T, plain: impl FnOnce(&T) -> String) {
-        if self.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(value).expect("serialisable output")
-            );
+        let text = if self.json {
+            serde_json::to_string_pretty(value).expect("serialisable output")
         } else {
-            let text = plain(value);
-            if !text.is_empty() {
-                println!("{}", text.trim_end());
-            }
+            plain(value).trim_end().to_string()
+        };
+        if !text.is_empty() {
+            // A closed pipe (`sitewatch ... | head`) is the reader's choice, not an error.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
     }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use catalog::{Catalog, NewSite, Site, SiteEdit};
+use catalog::{NewSite, Site, SiteEdit};
 use clap::{Args, Subcommand};
 use geo_types::Polygon;
 
@@ -107,7 +107,10 @@ fn add(ctx: &Context, args: AddArgs) -> Result<()> {
         (None, None) => unreachable!("clap requires --aoi or --bbox"),
     };
     if !(args.ring >= 0.0 && args.ring.is_finite()) {
-        anyhow::bail!("--ring {}: the ring distance must be zero or more metres", args.ring);
+        anyhow::bail!(
+            "--ring {}: the ring distance must be zero or more metres",
+            args.ring
+        );
     }
     if let Some(gsd) = args.gsd {
         if !(gsd > 0.0 && gsd.is_finite()) {
@@ -153,7 +156,9 @@ fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
             ..SiteEdit::default()
         },
     )?;
-    ctx.print(&site, |s| format!("edited site {}\n{}", s.name, describe(s)));
+    ctx.print(&site, |s| {
+        format!("edited site {}\n{}", s.name, describe(s))
+    });
     Ok(())
 }
 

@@ -1,0 +1,37 @@
+//! Opening the files of a scene as one raster source: one file, bands in separate files, or
+//! tiles of one acquisition.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use raster::{GeoTiff, SceneLayout, ScenePart, SceneSource};
+
+/// The files at `paths` read as one scene. Bands (same grid) are stacked, tiles (same CRS and
+/// pixel size, offset) mosaicked; a mix is refused.
+pub fn open_scene(paths: &[PathBuf]) -> Result<SceneSource> {
+    let mut parts = Vec::with_capacity(paths.len());
+    for path in paths {
+        let tif = GeoTiff::open(path)?;
+        parts.push(ScenePart::new(path.display().to_string(), tif));
+    }
+    Ok(SceneSource::assemble(parts)?)
+}
+
+/// The role of each file in a scene: `image` for a single file, else `band N` or `tile N`.
+pub fn file_roles(scene: &SceneSource) -> Vec<String> {
+    let names = scene.file_names();
+    if names.len() == 1 {
+        return vec!["image".to_string()];
+    }
+    let what = match scene.layout() {
+        SceneLayout::Bands => "band",
+        SceneLayout::Tiles => "tile",
+    };
+    (1..=names.len()).map(|i| format!("{what} {i}")).collect()
+}
+
+/// `path` made absolute, so that the catalog finds it from any working folder.
+pub fn absolute(path: &Path) -> Result<PathBuf> {
+    path.canonicalize()
+        .with_context(|| format!("{}: cannot find the file", path.display()))
+}
