@@ -1,0 +1,208 @@
+//! Every bad input gets a clear error that names the file and the problem, a non-zero exit,
+//! and leaves the catalog exactly as it was.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use testkit::data_file;
+
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    /// A temporary folder with a catalog holding the Joplin site and its pre-storm scene.
+    fn with_joplin() -> Workspace {
+        let ws = Workspace {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        ws.ok(&[
+            "site",
+            "add",
+            "Joplin",
+            "--bbox=-94.52,37.04,-94.49,37.08",
+            "--ring",
+            "300",
+        ]);
+        let pre = data_file("joplin/pre/tile_337-9136.tif");
+        ws.ok(&[
+            "scene",
+            "add",
+            pre.to_str().unwrap(),
+            "--date",
+            "2011-05-20",
+        ]);
+        ws
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("dossier.gpkg")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_sitewatch"))
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "sitewatch {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a command that must fail, leave the catalog's bytes unchanged, and say each of
+    /// `expected` in its error message.
+    fn refused(&self, args: &[&str], expected: &[&str]) {
+        let before = std::fs::read(self.db()).unwrap();
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "sitewatch {args:?} should fail");
+        for e in expected {
+            assert!(
+                stderr.contains(e),
+                "error for {args:?} lacks '{e}': {stderr}"
+            );
+        }
+        assert_eq!(
+            before,
+            std::fs::read(self.db()).unwrap(),
+            "sitewatch {args:?} changed the catalog"
+        );
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn truncated_tiff() {
+    let ws = Workspace::with_joplin();
+    let bytes = std::fs::read(data_file("joplin/pre/tile_1361-9136.tif")).unwrap();
+    let cut = ws.path("cut.tif");
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    ws.refused(
+        &["scene", "add", s(&cut), "--date", "2011-05-20"],
+        &["cut.tif"],
+    );
+}
+
+#[test]
+fn corrupt_tiff() {
+    let ws = Workspace::with_joplin();
+    let junk = ws.path("junk.tif");
+    std::fs::write(&junk, b"II*\0this is not really a TIFF at all").unwrap();
+    ws.refused(
+        &["scene", "add", s(&junk), "--date", "2011-05-20"],
+        &["junk.tif", "TIFF"],
+    );
+}
+
+#[test]
+fn tiff_without_georeferencing() {
+    let ws = Workspace::with_joplin();
+    let tif = data_file("geotiff-fixtures/tinymarble.tif");
+    ws.refused(
+        &["scene", "add", s(&tif), "--date", "2011-05-20"],
+        &["tinymarble.tif", "no georeferencing"],
+    );
+}
+
+#[test]
+fn tiff_without_crs() {
+    let ws = Workspace::with_joplin();
+    let tif = data_file("geotiff-fixtures/rotated.tif");
+    ws.refused(
+        &["scene", "add", s(&tif), "--date", "2011-05-20"],
+        &["rotated.tif", "CRS"],
+    );
+}
+
+#[test]
+fn scene_outside_the_site() {
+    let ws = Workspace::with_joplin();
+    let tif = data_file("geotiff-fixtures/RGB.byte.tif");
+    ws.refused(
+        &["scene", "add", s(&tif), "--date", "2011-05-20"],
+        &["RGB.byte.tif", "does not overlap"],
+    );
+}
+
+#[test]
+fn date_that_does_not_parse() {
+    let ws = Workspace::with_joplin();
+    let tif = data_file("joplin/pre/tile_1361-9136.tif");
+    ws.refused(
+        &["scene", "add", s(&tif), "--date", "20 May 2011"],
+        &["20 May 2011", "ISO 8601"],
+    );
+}
+
+#[test]
+fn mixed_bands_and_tiles() {
+    let ws = Workspace::with_joplin();
+    let a = data_file("joplin/pre/tile_1361-9136.tif");
+    let b = data_file("joplin/post/tile_31500-5137.tif");
+    ws.refused(
+        &["scene", "add", s(&a), s(&b), "--date", "2011-05-20"],
+        &[
+            "tile_1361-9136.tif",
+            "tile_31500-5137.tif",
+            "cannot be one scene",
+        ],
+    );
+}
+
+#[test]
+fn geojson_that_is_not_a_polygon() {
+    let ws = Workspace::with_joplin();
+    let line = ws.path("road.geojson");
+    std::fs::write(
+        &line,
+        r#"{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[-94.5,37.05],[-94.49,37.06]]}}"#,
+    )
+    .unwrap();
+    ws.refused(
+        &["site", "add", "Road", "--aoi", s(&line)],
+        &["road.geojson", "Polygon", "LineString"],
+    );
+}
+
+#[test]
+fn database_that_is_not_a_geopackage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("notes.gpkg");
+    std::fs::write(&db, "shopping list\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sitewatch"))
+        .args(["--db", s(&db), "site", "list"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("notes.gpkg") && stderr.contains("not a GeoPackage"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), b"shopping list\n");
+}
+
+#[test]
+fn duplicate_site_name() {
+    let ws = Workspace::with_joplin();
+    ws.refused(
+        &["site", "add", "joplin", "--bbox=-94.52,37.04,-94.49,37.08"],
+        &["joplin"],
+    );
+}
