@@ -382,20 +382,55 @@ fn regularised(mut m: Vec<f64>, k: usize) -> Vec<f64> {
 }
 
 /// The chi-square change probability of every pixel (NaN where either raster has no data).
+///
+/// Works a block of pixels at a time, one coefficient at a time over whole band rows, so the
+/// inner loops run over contiguous samples and vectorise.
 fn change_probability(before: &Raster, after: &Raster, transform: &MadTransform) -> Vec<f32> {
-    const CHUNK: usize = 1 << 14;
+    const BLOCK: usize = 1 << 12;
     let n = before.grid.width * before.grid.height;
     let bands = before.band_count;
+    let k2 = 2 * bands;
     let mut probability = vec![f32::NAN; n];
     probability
-        .par_chunks_mut(CHUNK)
+        .par_chunks_mut(BLOCK)
         .enumerate()
-        .for_each(|(chunk, out)| {
-            let mut values = vec![0.0; 2 * bands];
-            for (j, p) in out.iter_mut().enumerate() {
-                let i = chunk * CHUNK + j;
-                if pixel_values(before, after, i, &mut values) {
-                    *p = chi_square_cdf(transform.chi_square(&values), bands) as f32;
+        .for_each(|(block, out)| {
+            let range = block * BLOCK..block * BLOCK + out.len();
+            let inputs: Vec<&[f32]> = (0..bands)
+                .map(|b| &before.band(b)[range.clone()])
+                .chain((0..bands).map(|b| &after.band(b)[range.clone()]))
+                .collect();
+            let mut chi_square = vec![0.0f64; out.len()];
+            let mut mad = vec![0.0f64; out.len()];
+            for i in 0..bands {
+                mad.fill(-transform.offset[i]);
+                for (j, input) in inputs.iter().enumerate() {
+                    let c = transform.coef[i * k2 + j];
+                    mad.iter_mut()
+                        .zip(input.iter())
+                        .for_each(|(m, &v)| *m += c * f64::from(v));
+                }
+                chi_square
+                    .iter_mut()
+                    .zip(&mad)
+                    .for_each(|(q, m)| *q += m * m);
+            }
+            // NaN samples have already made the statistic NaN; declared nodata values and
+            // infinities are caught here.
+            for (raster, offset) in [(before, 0), (after, bands)] {
+                if raster.nodata.is_some_and(|nd| !nd.is_nan()) {
+                    for input in &inputs[offset..offset + bands] {
+                        for (q, &v) in chi_square.iter_mut().zip(input.iter()) {
+                            if raster.is_nodata(v) {
+                                *q = f64::NAN;
+                            }
+                        }
+                    }
+                }
+            }
+            for (p, &q) in out.iter_mut().zip(&chi_square) {
+                if q.is_finite() {
+                    *p = chi_square_cdf(q, bands) as f32;
                 }
             }
         });
