@@ -70,3 +70,21 @@ impl std::fmt::Display for Crs {
         f.write_str(&self.name())
     }
 }
+
+/// The UTM zone number (1..=60) whose 6-degree band holds longitude `lon` (degrees).
+/// Longitudes outside [-180, 180) are wrapped first; the Norway and Svalbard exceptions are not
+/// applied, because a site grid only needs a zone that keeps distortion small, not the legal one.
+pub fn utm_zone(lon: f64) -> u8 {
+    let wrapped = (lon + 180.0).rem_euclid(360.0);
+    ((wrapped / 6.0).floor() as u8).min(59) + 1
+}
+
+impl Crs {
+    /// The WGS 84 / UTM CRS (EPSG:326zz north of the equator, 327zz south) of the zone that
+    /// holds the point `(lon, lat)` in degrees.
+    pub fn utm_for_lonlat(lon: f64, lat: f64) -> Crs {
+        let base = if lat >= 0.0 { 32600 } else { 32700 };
+        let code = base + u32::from(utm_zone(lon));
+        Crs::from_epsg(code).expect("every WGS 84 / UTM zone is defined")
+    }
+}

@@ -5,9 +5,22 @@
 //! grid it works on.
 
 pub mod crs;
+pub mod geotiff;
 pub mod grid;
 pub mod raster;
+pub mod scene;
+pub mod site_grid;
+pub mod transform;
+pub mod warp;
 
 pub use crs::{Crs, CrsError};
+pub use geotiff::{write_geotiff, GeoTiff, WriteOptions};
 pub use grid::{GeoTransform, Grid, Window};
 pub use raster::{Raster, RasterSource, ReadError, ReadErrorKind, SampleType};
+pub use scene::{SceneError, SceneLayout, ScenePart, SceneSource};
+pub use site_grid::{bounds_ring, site_grid, SiteGridError};
+pub use transform::CoordTransform;
+pub use warp::{
+    warp, AffineCorrection, NoCorrection, PixelCorrection, Resampling, SourceMapping, WarpError,
+    WarpOptions, Warped,
+};
