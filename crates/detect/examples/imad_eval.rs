@@ -3,27 +3,37 @@
 //! report per set plus a summary table with the all-change baseline.
 //!
 //! `cargo run --release -p detect --example imad_eval [SET_FOLDER...]`
-//! (default: changepairs/levir, changepairs/dsifn, changepairs/airchange-szada).
+//! (default: changepairs/levir, changepairs/dsifn, changepairs/airchange-szada, oscd). A folder
+//! with `A/`, `B/`, `label/` is read as PNG pairs, any other as OSCD cities.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use detect::{evaluate, CleanupRules, Imad, PngPairFolder};
+use detect::{evaluate, CleanupRules, Imad, OscdFolder, PairSource, PngPairFolder};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sets: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if sets.is_empty() {
-        let data = testkit::shared_data().join("changepairs");
-        sets = ["levir", "dsifn", "airchange-szada"]
-            .iter()
-            .map(|s| data.join(s))
-            .collect();
+        let data = testkit::shared_data();
+        sets = [
+            "changepairs/levir",
+            "changepairs/dsifn",
+            "changepairs/airchange-szada",
+            "oscd",
+        ]
+        .iter()
+        .map(|s| data.join(s))
+        .collect();
     }
     let mut summary = Vec::new();
     for set in &sets {
-        let folder = PngPairFolder::open(set)?;
+        let source: Box<dyn PairSource> = if set.join("A").is_dir() {
+            Box::new(PngPairFolder::open(set)?)
+        } else {
+            Box::new(OscdFolder::open(set)?)
+        };
         let start = Instant::now();
-        let report = evaluate(&Imad::default(), &folder, &CleanupRules::default())?;
+        let report = evaluate(&Imad::default(), source.as_ref(), &CleanupRules::default())?;
         let seconds = start.elapsed().as_secs_f64();
         println!("{}", serde_json::to_string_pretty(&report)?);
         let name = set

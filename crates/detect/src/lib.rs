@@ -13,6 +13,7 @@ pub mod imad;
 mod linalg;
 pub mod morphology;
 pub mod objects;
+pub mod oscd;
 pub mod png_image;
 pub mod polygonize;
 pub mod threshold;
@@ -30,6 +31,7 @@ pub use imad::{Imad, ImadOutcome};
 pub use objects::{
     clean_mask, extract_changes, pixel_area_m2, Change, CleanupRules, Direction, MinArea,
 };
+pub use oscd::{OscdFolder, OSCD_BANDS};
 pub use png_image::{pixel_grid, read_png, read_png_label, PngError};
 pub use polygonize::{polygonize, Polygon};
 pub use threshold::otsu_log_evidence;
