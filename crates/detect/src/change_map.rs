@@ -6,6 +6,7 @@ use raster::{Grid, Raster};
 /// Why a change map could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
+    /// The two rasters differ in size.
     #[error("the before and after images are on different grids ({before_width}x{before_height} vs {after_width}x{after_height}): warp them onto one grid first")]
     GridMismatch {
         before_width: usize,
@@ -13,14 +14,18 @@ pub enum DetectError {
         after_width: usize,
         after_height: usize,
     },
+    /// The two rasters differ in band count.
     #[error("the before image has {before} bands and the after image {after}: they must match")]
     BandMismatch { before: usize, after: usize },
+    /// Too few pixels have data in both rasters.
     #[error("only {valid} pixels have data in both images: too few to estimate change statistics")]
     TooFewPixels { valid: usize },
+    /// The statistics cannot be inverted.
     #[error(
         "the band covariance is singular even after regularisation (constant or duplicate bands?)"
     )]
     SingularCovariance,
+    /// A minimum area in m² was asked for on a grid without metric pixels.
     #[error("a minimum area in m² needs a projected grid, but the grid's CRS is '{crs}': give it in pixels")]
     NoMetricPixelArea { crs: String },
 }

@@ -2,7 +2,7 @@
 //! iMAD change statistic under "no change".
 //!
 //! For integer degrees of freedom `k` the regularised upper incomplete gamma function
-//! `Q(k/2, x/2)` has a closed form (a finite sum, plus `erfc` for odd `k`), which is both exact
+//! `Q(k/2, x/2)` has a closed form (a finite sum, plus `erfc` for odd `k`), which is both accurate
 //! and an order of magnitude faster per pixel than the general series / continued fraction.
 
 /// The probability that a chi-square variable with `dof` degrees of freedom is at most `x`
@@ -34,7 +34,7 @@ pub fn chi_square_sf(x: f64, dof: usize) -> f64 {
     } else {
         let root = y.sqrt();
         (
-            erfc(root),
+            erfc_with_exp(root, e),
             2.0 * root * e / std::f64::consts::PI.sqrt(),
             0.5,
         )
@@ -48,26 +48,16 @@ pub fn chi_square_sf(x: f64, dof: usize) -> f64 {
     q.clamp(0.0, 1.0)
 }
 
-/// The complementary error function, by the Chebyshev fit of Numerical Recipes (`erfcc`):
-/// fractional error below 1.2e-7 everywhere, which is finer than the `f32` probabilities it
-/// feeds.
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let ans = t * poly.exp();
-    if x >= 0.0 {
-        ans
-    } else {
-        2.0 - ans
-    }
+/// The complementary error function for `z >= 0`, given `exp_neg_z2 = exp(-z²)` (which the
+/// caller has anyway): Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7 (finer than the
+/// `f32` probabilities it feeds), with no further exponential per pixel.
+fn erfc_with_exp(z: f64, exp_neg_z2: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    poly * exp_neg_z2
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 /// in scan order) and each region's pixel count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Components {
+    /// Grid width in pixels.
     pub width: usize,
+    /// Grid height in pixels.
     pub height: usize,
     /// Region label per pixel, row-major; 0 is background.
     pub labels: Vec<u32>,

@@ -19,10 +19,13 @@ use crate::png_image::{read_png, read_png_label, PngError};
 /// Why an evaluation could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
+    /// The folder does not have the expected layout.
     #[error("{}: not a change-pair folder: {reason}", path.display())]
     NotAPairFolder { path: PathBuf, reason: String },
+    /// A PNG of a pair could not be read.
     #[error(transparent)]
     Png(#[from] PngError),
+    /// A label does not match its images in size.
     #[error("pair {name}: the label is {label_width}x{label_height} but the images are {width}x{height}")]
     LabelSize {
         name: String,
@@ -31,12 +34,14 @@ pub enum EvalError {
         width: usize,
         height: usize,
     },
+    /// The detector failed on a pair.
     #[error("pair {name}: {source}")]
     Detect {
         name: String,
         #[source]
         source: DetectError,
     },
+    /// A pair could not be loaded (a georeferenced set: reading, stacking or warping).
     #[error("pair {name}: {reason}")]
     Load { name: String, reason: String },
 }
@@ -44,8 +49,11 @@ pub enum EvalError {
 /// Two co-registered images of one place and the true change between them.
 #[derive(Debug, Clone)]
 pub struct LabelledPair {
+    /// The pair's name in its set (file or city name).
     pub name: String,
+    /// The earlier image.
     pub before: Raster,
+    /// The later image, on the same grid.
     pub after: Raster,
     /// True where the scene changed, row-major on the images' grid.
     pub label: Vec<bool>,
@@ -63,6 +71,7 @@ pub trait PairSource {
 /// file names.
 #[derive(Debug, Clone)]
 pub struct PngPairFolder {
+    /// The folder holding `A/`, `B/` and `label/`.
     pub root: PathBuf,
     /// The pair file names (from `A/`, sorted); trim it to evaluate a subset.
     pub names: Vec<String>,
@@ -130,9 +139,13 @@ impl PairSource for PngPairFolder {
 /// Pixel counts of predicted against true change.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Confusion {
+    /// Changed and flagged.
     pub true_positive: u64,
+    /// Unchanged but flagged.
     pub false_positive: u64,
+    /// Changed but not flagged.
     pub false_negative: u64,
+    /// Unchanged and not flagged.
     pub true_negative: u64,
 }
 
@@ -210,15 +223,23 @@ impl Confusion {
 /// The result of evaluating one method on one set.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalReport {
+    /// The method evaluated (from its change maps).
     pub method: String,
+    /// The method's version.
     pub version: String,
+    /// How many pairs were evaluated.
     pub pairs: usize,
+    /// Over the whole set: TP / (TP + FP).
     pub precision: f64,
+    /// Over the whole set: TP / (TP + FN).
     pub recall: f64,
+    /// Over the whole set: 2TP / (2TP + FP + FN).
     pub f1: f64,
+    /// Over the whole set: TP / (TP + FP + FN).
     pub iou: f64,
     /// F1 of flagging every pixel on the same set: the floor a method has to beat.
     pub all_change_f1: f64,
+    /// The pixel counts summed over the set.
     pub confusion: Confusion,
     /// F1 per pair; null where label and prediction are both empty.
     pub per_pair: BTreeMap<String, Option<f64>>,

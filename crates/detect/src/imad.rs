@@ -38,7 +38,7 @@ impl Default for Imad {
         Imad {
             max_iterations: 50,
             tolerance: 1e-3,
-            max_sample_pixels: 1 << 18,
+            max_sample_pixels: 1 << 16,
             min_probability: 0.99,
         }
     }

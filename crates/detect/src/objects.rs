@@ -25,7 +25,9 @@ pub const DIRECTION_RATIO: f64 = 1.5;
 /// The smallest change kept, in pixels or in square metres of the grid.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MinArea {
+    /// A pixel count.
     Pixels(usize),
+    /// A ground area; needs a projected grid.
     SquareMetres(f64),
 }
 
@@ -55,8 +57,11 @@ impl Default for CleanupRules {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
+    /// Something was built or placed: the region gained structure.
     Appeared,
+    /// Something was demolished or cleared: the region lost structure.
     Removed,
+    /// The surface changed without a change of structure (material, colour, crops).
     SurfaceChanged,
 }
 
@@ -66,11 +71,13 @@ pub struct Change {
     /// The exact outline in pixel corners of the map's grid; map it with
     /// `polygon.transformed(&grid.transform)`.
     pub polygon: Polygon,
+    /// Area in pixels (equal to the polygon's area in pixel units).
     pub area_px: usize,
     /// Area in m², when the grid's CRS is projected (None for geographic or unknown CRSs).
     pub area_m2: Option<f64>,
     /// Mean change probability over the region's pixels.
     pub mean_probability: f64,
+    /// Which way it changed (see the module doc for the rule).
     pub direction: Direction,
     /// The relative texture ratio the direction was decided from (see the module doc).
     pub texture_ratio: f64,

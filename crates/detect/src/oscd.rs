@@ -20,6 +20,7 @@ pub const OSCD_BANDS: [&str; 4] = ["B02", "B03", "B04", "B08"];
 /// A folder of OSCD cities.
 #[derive(Debug, Clone)]
 pub struct OscdFolder {
+    /// The folder holding the city folders.
     pub root: PathBuf,
     /// The city folder names (sorted); trim it to evaluate a subset.
     pub names: Vec<String>,

@@ -13,7 +13,9 @@ use raster::{Crs, GeoTransform, Grid, Raster, SampleType};
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {reason}", path.display())]
 pub struct PngError {
+    /// The file.
     pub path: PathBuf,
+    /// What is wrong with it.
     pub reason: String,
 }
 

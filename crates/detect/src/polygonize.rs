@@ -28,7 +28,9 @@ use crate::components::Components;
 /// [`Polygon::transformed`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Polygon {
+    /// The outer ring.
     pub exterior: Vec<(f64, f64)>,
+    /// The inner rings (holes), in no particular order.
     pub holes: Vec<Vec<(f64, f64)>>,
 }
 
