@@ -1,6 +1,8 @@
 //! iMAD speed on in-memory data: change probability (statistics, iterations, per-pixel
 //! chi-square CDF) for synthetic 3- and 4-band pairs, reported in megapixels per second.
-//! Run with the thread count to measure, e.g. `RAYON_NUM_THREADS=2`.
+//! Run with the thread count to measure, e.g. `RAYON_NUM_THREADS=2`. Besides wall time it
+//! reports the process CPU time (Linux `/proc/self/stat`), so that a figure for idle cores can
+//! be estimated on a machine shared with other work: `Mpx / CPU-second x threads`.
 //!
 //! `cargo run --release -p detect --example imad_bench [SIDE]` (default 4096: 16.8 Mpx).
 
@@ -45,6 +47,17 @@ fn scene_pair(side: usize, bands: usize) -> (Raster, Raster) {
     (before, after)
 }
 
+/// User + system CPU seconds of this process so far (all threads), from `/proc/self/stat`
+/// in clock ticks of 1/100 s.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat (Linux)");
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
 fn main() {
     let side: usize = std::env::args()
         .nth(1)
@@ -57,16 +70,22 @@ fn main() {
         // One warm-up run, then the best of three.
         let outcome = imad.analyse(&before, &after).expect("iMAD runs");
         let mut best = f64::INFINITY;
-        for _ in 0..3 {
+        let runs = 3;
+        let cpu_start = cpu_seconds();
+        for _ in 0..runs {
             let start = Instant::now();
             let map = imad.probability(&before, &after).expect("iMAD runs");
             best = best.min(start.elapsed().as_secs_f64());
             std::hint::black_box(map);
         }
+        let cpu = (cpu_seconds() - cpu_start) / runs as f64;
         let mpx = (side * side) as f64 / 1e6;
+        let threads = rayon::current_num_threads() as f64;
         println!(
-            "{bands} bands, {side}x{side} ({mpx:.1} Mpx): {best:.3} s = {:.1} Mpx/s ({} iterations, converged {})",
+            "{bands} bands, {side}x{side} ({mpx:.1} Mpx): best wall {best:.3} s = {:.1} Mpx/s; \
+             CPU {cpu:.3} s per run = {:.1} Mpx/s on {threads} idle cores ({} iterations, converged {})",
             mpx / best,
+            mpx / cpu * threads,
             outcome.iterations,
             outcome.converged
         );
