@@ -34,6 +34,10 @@ enum Command {
     /// Scenes (acquisitions) of the sites: add, list.
     #[command(subcommand)]
     Scene(commands::scene::SceneCommand),
+    /// Find what changed between two images: probability, mask and change polygons.
+    Detect(commands::detect::DetectArgs),
+    /// Measure a change method on labelled pairs (precision, recall, F1, IoU).
+    Eval(commands::eval::EvalArgs),
 }
 
 /// A command's failure: the message for the user and the exit status.
@@ -57,6 +61,8 @@ fn main() -> ExitCode {
     let result: Result<(), Failure> = match cli.command {
         Command::Site(c) => commands::site::run(&ctx, c).map_err(Failure::from),
         Command::Scene(c) => commands::scene::run(&ctx, c).map_err(Failure::from),
+        Command::Detect(a) => commands::detect::run(&ctx, a).map_err(Failure::from),
+        Command::Eval(a) => commands::eval::run(&ctx, a).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,2 +1,4 @@
+pub mod detect;
+pub mod eval;
 pub mod scene;
 pub mod site;

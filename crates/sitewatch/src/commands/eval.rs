@@ -1,0 +1,72 @@
+//! `sitewatch eval DIR`: a change method measured against labelled pairs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use clap::Args;
+use detect::{evaluate, CleanupRules, EvalReport, OscdFolder, PairSource, PngPairFolder};
+
+use crate::commands::detect::Method;
+use crate::output::Context;
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// A folder with A/, B/ and label/ PNGs (label > 127 = change), an OSCD city folder
+    /// (t1/, t2/, change.tif), or a folder of OSCD cities.
+    dir: PathBuf,
+    #[command(flatten)]
+    method: Method,
+}
+
+pub fn run(ctx: &Context, args: EvalArgs) -> Result<()> {
+    let source = pair_source(&args.dir)?;
+    let detector = args.method.detector()?;
+    let report = evaluate(detector.as_ref(), source.as_ref(), &CleanupRules::default())?;
+    ctx.print(&report, |r| plain(&args.dir, r));
+    Ok(())
+}
+
+/// The labelled pairs in `dir`, whichever of the three layouts it has.
+fn pair_source(dir: &Path) -> Result<Box<dyn PairSource>> {
+    if dir.join("A").is_dir() {
+        return Ok(Box::new(PngPairFolder::open(dir)?));
+    }
+    if dir.join("change.tif").is_file() {
+        let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+            bail!("{}: cannot name this city folder", dir.display());
+        };
+        return Ok(Box::new(OscdFolder {
+            root: parent.to_path_buf(),
+            names: vec![name.to_string_lossy().into_owned()],
+        }));
+    }
+    match OscdFolder::open(dir) {
+        Ok(folder) => Ok(Box::new(folder)),
+        Err(_) => bail!(
+            "{}: not a labelled set: expected A/, B/ and label/ folders, an OSCD city \
+             (t1/, t2/, change.tif) or a folder of OSCD cities",
+            dir.display()
+        ),
+    }
+}
+
+fn plain(dir: &Path, r: &EvalReport) -> String {
+    let mut lines = vec![
+        format!(
+            "{} ({} {}), {} pairs",
+            dir.display(),
+            r.method,
+            r.version,
+            r.pairs
+        ),
+        format!(
+            "precision {:.3}  recall {:.3}  F1 {:.3}  IoU {:.3}  (all-change F1 {:.3})",
+            r.precision, r.recall, r.f1, r.iou, r.all_change_f1
+        ),
+    ];
+    for (name, f1) in &r.per_pair {
+        let f1 = f1.map_or("  -  ".to_string(), |v| format!("{v:.3}"));
+        lines.push(format!("  {f1}  {name}"));
+    }
+    lines.join("\n")
+}
