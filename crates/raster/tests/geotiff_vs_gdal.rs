@@ -440,7 +440,13 @@ fn written_files_read_back_in_gdal_exactly() {
         let grid = Grid::new(Crs::from_epsg(epsg).unwrap(), transform, 300, 270);
         let raster = patterned(grid, 3, sample_type, nodata);
         let path = dir.path().join(format!("written_{i}.tif"));
-        write_geotiff(&path, &raster, &WriteOptions::default()).unwrap();
+        let options = WriteOptions {
+            force_bigtiff: i == 1,
+            ..WriteOptions::default()
+        };
+        write_geotiff(&path, &raster, &options).unwrap();
+        let signature = std::fs::read(&path).unwrap()[2];
+        assert_eq!(signature, if options.force_bigtiff { 43 } else { 42 });
 
         let info = gdal_info(&path);
         assert_eq!(info.epsg, Some(epsg));
