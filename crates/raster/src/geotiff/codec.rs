@@ -55,7 +55,8 @@ pub(crate) fn decompress(
             zstd::bulk::decompress(data, expected).map_err(|e| bad(format!("ZSTD stream: {e}")))?
         }
         Compression::Jpeg => {
-            let image = super::jpeg::decode(jpeg.tables, data, jpeg.ycbcr).map_err(bad)?;
+            let image =
+                super::jpeg::decode(jpeg.tables, data, jpeg.ycbcr, expected).map_err(bad)?;
             return Ok(Decompressed {
                 bytes: image.samples,
                 width: Some(image.width),

@@ -151,14 +151,18 @@ struct State {
     /// Per component: the quantised-then-transformed samples, `blocks_wide * 8` wide.
     planes: Vec<Vec<u8>>,
     blocks_wide: Vec<usize>,
+    /// True once a scan has been decoded.
+    scanned: bool,
 }
 
 /// Decodes a JPEG stream, after the markers of `tables` (a TIFF's JPEGTables) if any.
-/// `ycbcr_to_rgb` converts three-component images from YCbCr to RGB.
+/// `ycbcr_to_rgb` converts three-component images from YCbCr to RGB. A frame of more than
+/// `max_samples` samples is refused before anything is allocated for it.
 pub(crate) fn decode(
     tables: Option<&[u8]>,
     data: &[u8],
     ycbcr_to_rgb: bool,
+    max_samples: usize,
 ) -> Result<JpegImage, String> {
     let mut state = State {
         quant: vec![[0; 64]; 4],
@@ -170,18 +174,19 @@ pub(crate) fn decode(
         components: Vec::new(),
         planes: Vec::new(),
         blocks_wide: Vec::new(),
+        scanned: false,
     };
     if let Some(tables) = tables {
-        read_markers(&mut state, tables)?;
+        read_markers(&mut state, tables, max_samples)?;
     }
-    read_markers(&mut state, data)?;
-    if state.planes.is_empty() {
+    read_markers(&mut state, data, max_samples)?;
+    if !state.scanned {
         return Err("JPEG stream without image data".into());
     }
     Ok(state.finish(ycbcr_to_rgb))
 }
 
-fn read_markers(state: &mut State, data: &[u8]) -> Result<(), String> {
+fn read_markers(state: &mut State, data: &[u8], max_samples: usize) -> Result<(), String> {
     let mut i = 0;
     let u16_at = |i: usize| -> Result<usize, String> {
         data.get(i..i + 2)
@@ -213,7 +218,7 @@ fn read_markers(state: &mut State, data: &[u8]) -> Result<(), String> {
             0xDB => read_quant(state, segment)?,
             0xC4 => read_huffman(state, segment)?,
             0xDD => state.restart_interval = u16_at(i + 2)?,
-            0xC0 | 0xC1 => read_frame(state, segment)?,
+            0xC0 | 0xC1 => read_frame(state, segment, max_samples)?,
             0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 return Err(format!(
                     "JPEG process SOF{} (progressive, lossless or arithmetic) is not used in \
@@ -271,13 +276,23 @@ fn read_huffman(state: &mut State, mut segment: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-fn read_frame(state: &mut State, segment: &[u8]) -> Result<(), String> {
+fn read_frame(state: &mut State, segment: &[u8], max_samples: usize) -> Result<(), String> {
     if segment.len() < 6 || segment[0] != 8 {
         return Err("only 8-bit JPEG samples are supported".into());
     }
     state.height = usize::from(u16::from_be_bytes([segment[1], segment[2]]));
     state.width = usize::from(u16::from_be_bytes([segment[3], segment[4]]));
     let count = usize::from(segment[5]);
+    if state.width == 0 || state.height == 0 || count == 0 {
+        return Err("JPEG frame of zero size".into());
+    }
+    // Blocks pad each side by up to 15 pixels.
+    if (state.width + 15) * (state.height + 15) * count > max_samples {
+        return Err(format!(
+            "JPEG frame of {}x{} pixels is larger than its chunk",
+            state.width, state.height
+        ));
+    }
     state.components = (0..count)
         .map(|c| {
             let s = segment.get(6 + 3 * c..9 + 3 * c).ok_or("truncated frame")?;
@@ -310,6 +325,10 @@ fn max_sampling(components: &[Component]) -> (usize, usize) {
 
 /// Decodes one scan; returns how many bytes of `data` its entropy-coded segment used.
 fn read_scan(state: &mut State, header: &[u8], data: &[u8]) -> Result<usize, String> {
+    if state.planes.is_empty() {
+        return Err("JPEG scan before its frame header".into());
+    }
+    state.scanned = true;
     let count = usize::from(*header.first().ok_or("empty scan header")?);
     let mut scan = Vec::with_capacity(count);
     for s in 0..count {
@@ -364,6 +383,9 @@ fn read_scan(state: &mut State, header: &[u8], data: &[u8]) -> Result<usize, Str
                     let quant = &state.quant[c.quant];
                     coefficients.fill(0);
                     let size = u32::from(reader.decode(dc)?);
+                    if size > 16 {
+                        return Err(format!("DC magnitude category {size}"));
+                    }
                     let diff = extend(reader.bits(size), size);
                     predictors[s] += diff;
                     coefficients[0] = predictors[s] * quant[0];
@@ -628,6 +650,30 @@ mod tests {
         let mut out = [0u8; 64];
         idct_islow(&coefficients, &mut out, 8);
         assert!(out.iter().all(|&v| v == 178));
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for length in [0, 3, 40, 500, 5000] {
+            let mut bytes: Vec<u8> = (0..length)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state >> 32) as u8
+                })
+                .collect();
+            // Also a stream that starts like a JPEG.
+            assert!(decode(None, &bytes, true, 1 << 20).is_err());
+            bytes.splice(
+                0..0,
+                [
+                    0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0,
+                ],
+            );
+            assert!(decode(None, &bytes, true, 1 << 20).is_err());
+        }
     }
 
     #[test]
