@@ -18,6 +18,8 @@ pub(crate) struct JpegContext<'a> {
     pub tables: Option<&'a [u8]>,
     /// True when the samples are YCbCr and must be returned as RGB.
     pub ycbcr: bool,
+    /// The samples of a whole chunk: no frame may be larger.
+    pub max_samples: usize,
 }
 
 /// Decompresses chunk `index` (`data`), which should hold `expected` bytes once decompressed.
@@ -55,8 +57,8 @@ pub(crate) fn decompress(
             zstd::bulk::decompress(data, expected).map_err(|e| bad(format!("ZSTD stream: {e}")))?
         }
         Compression::Jpeg => {
-            let image =
-                super::jpeg::decode(jpeg.tables, data, jpeg.ycbcr, expected).map_err(bad)?;
+            let image = super::jpeg::decode(jpeg.tables, data, jpeg.ycbcr, jpeg.max_samples)
+                .map_err(bad)?;
             return Ok(Decompressed {
                 bytes: image.samples,
                 width: Some(image.width),

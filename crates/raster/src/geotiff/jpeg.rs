@@ -286,8 +286,7 @@ fn read_frame(state: &mut State, segment: &[u8], max_samples: usize) -> Result<(
     if state.width == 0 || state.height == 0 || count == 0 {
         return Err("JPEG frame of zero size".into());
     }
-    // Blocks pad each side by up to 15 pixels.
-    if (state.width + 15) * (state.height + 15) * count > max_samples {
+    if state.width * state.height * count > max_samples {
         return Err(format!(
             "JPEG frame of {}x{} pixels is larger than its chunk",
             state.width, state.height
