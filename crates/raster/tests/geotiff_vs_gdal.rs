@@ -639,6 +639,14 @@ fn gdal_written_layouts_match_gdal() {
             "-ot",
             "Float32",
         ],
+        &["-co", "COMPRESS=JPEG", "-co", "PHOTOMETRIC=YCBCR", "-co", "JPEG_QUALITY=90"],
+        &["-co", "COMPRESS=JPEG", "-co", "INTERLEAVE=BAND", "-co", "TILED=YES"],
+        &["-co", "COMPRESS=JPEG", "-co", "TILED=YES", "-co", "BLOCKXSIZE=48", "-co", "BLOCKYSIZE=32"],
+        &["-co", "COMPRESS=JPEG", "-b", "2", "-co", "JPEG_QUALITY=50"],
+        &["-mo", "AREA_OR_POINT=Point"],
+        &["-a_srs", "+proj=tmerc +lat_0=0 +lon_0=-75 +k=0.9996 +x_0=400000 +y_0=0 +datum=WGS84 +units=m +no_defs"],
+        &["-a_srs", "+proj=utm +zone=18 +datum=WGS84 +units=m +no_defs"],
+        &["-a_srs", "+proj=longlat +ellps=GRS80 +no_defs", "-a_ullr", "-78", "25", "-76", "23"],
     ];
     for (i, options) in variants.iter().enumerate() {
         let path = dir.path().join(format!("variant_{i}.tif"));
