@@ -23,5 +23,5 @@ pub use site_grid::{bounds_ring, site_grid, SiteGridError};
 pub use transform::CoordTransform;
 pub use warp::{
     warp, AffineCorrection, NoCorrection, PixelCorrection, Resampling, SourceMapping, WarpError,
-    WarpOptions, Warped,
+    WarpOptions, Warped, WarpedSource,
 };

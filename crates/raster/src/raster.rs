@@ -107,6 +107,8 @@ pub enum ReadErrorKind {
         grid_width: usize,
         grid_height: usize,
     },
+    #[error("cannot compute the pixels: {0}")]
+    Derived(String),
     #[error("window {window:?} lies outside the {width}x{height} raster")]
     WindowOutOfBounds {
         window: Window,

@@ -22,6 +22,7 @@ mod cubic;
 #[cfg(test)]
 mod gdal_referee;
 mod kernel;
+mod lazy;
 mod mapping;
 mod nearest;
 
@@ -31,6 +32,7 @@ use crate::crs::CrsError;
 use crate::grid::{Grid, Window};
 use crate::raster::{Raster, RasterSource, ReadError, SampleType};
 
+pub use lazy::WarpedSource;
 pub use mapping::SourceMapping;
 
 use kernel::{Filter, ScaledKernel};
