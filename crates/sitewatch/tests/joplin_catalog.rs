@@ -1,0 +1,122 @@
+//! A catalog made from the Joplin tiles, read by GDAL's `ogrinfo` as QGIS would: the sites and
+//! scenes layers with the right footprints.
+
+use std::process::Command;
+
+use testkit::{data_file, run_tool};
+
+fn sitewatch(db: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sitewatch"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sitewatch {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The lon/lat corners GDAL reports for a file (`wgs84Extent`).
+fn gdal_extent(path: &std::path::Path) -> Vec<(f64, f64)> {
+    let info: serde_json::Value =
+        serde_json::from_str(&run_tool("gdalinfo", &["-json", path.to_str().unwrap()])).unwrap();
+    info["wgs84Extent"]["coordinates"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect()
+}
+
+fn tiles(folder: &str) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(data_file(folder))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tif"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn ogrinfo_lists_sites_and_scenes_with_their_footprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("joplin.gpkg");
+    sitewatch(
+        &db,
+        &[
+            "site",
+            "add",
+            "Joplin",
+            "--bbox=-94.52,37.04,-94.47,37.09",
+            "--alias",
+            "tornado",
+        ],
+    );
+    let pre = tiles("joplin/pre");
+    let post = tiles("joplin/post");
+    let mut args = vec!["scene", "add"];
+    let pre_s: Vec<&str> = pre.iter().map(|p| p.to_str().unwrap()).collect();
+    args.extend(&pre_s);
+    args.extend(["--date", "2011-05-20", "--sensor", "aerial"]);
+    sitewatch(&db, &args);
+    let mut args = vec!["scene", "add"];
+    let post_s: Vec<&str> = post.iter().map(|p| p.to_str().unwrap()).collect();
+    args.extend(&post_s);
+    args.extend(["--date", "2011-06-02", "--sensor", "aerial"]);
+    sitewatch(&db, &args);
+
+    let summary = run_tool("ogrinfo", &["-so", "-al", db.to_str().unwrap()]);
+    assert!(summary.contains("Layer name: sites"), "{summary}");
+    assert!(summary.contains("Layer name: scenes"), "{summary}");
+    assert!(summary.contains("Feature Count: 2"), "{summary}");
+
+    // Each scene's footprint, as GDAL reads the layer, covers the union of its tiles' extents
+    // as GDAL reports them, and no more than a pixel beyond.
+    let json = run_tool(
+        "ogr2ogr",
+        &[
+            "-f",
+            "GeoJSON",
+            "/vsistdout/",
+            db.to_str().unwrap(),
+            "scenes",
+        ],
+    );
+    let layer: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let features = layer["features"].as_array().unwrap();
+    assert_eq!(features.len(), 2);
+    for (feature, files) in features.iter().zip([&pre, &post]) {
+        let ring: Vec<(f64, f64)> = feature["geometry"]["coordinates"][0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+            .collect();
+        let bounds = |pts: &[(f64, f64)]| {
+            pts.iter()
+                .fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |b, p| {
+                    (b.0.min(p.0), b.1.min(p.1), b.2.max(p.0), b.3.max(p.1))
+                })
+        };
+        let ours = bounds(&ring);
+        let gdal: Vec<(f64, f64)> = files.iter().flat_map(|f| gdal_extent(f)).collect();
+        let theirs = bounds(&gdal);
+        let tolerance = 1e-6; // about 0.1 m, a sixth of a pixel
+        for (a, b) in [
+            (ours.0, theirs.0),
+            (ours.1, theirs.1),
+            (ours.2, theirs.2),
+            (ours.3, theirs.3),
+        ] {
+            assert!(
+                (a - b).abs() < tolerance,
+                "footprint {ours:?} vs GDAL {theirs:?}"
+            );
+        }
+    }
+}
