@@ -15,7 +15,7 @@ pub mod transform;
 pub mod warp;
 
 pub use crs::{Crs, CrsError};
-pub use geotiff::{write_geotiff, GeoTiff, WriteOptions};
+pub use geotiff::{write_geotiff, GeoTiff, WriteError, WriteErrorKind, WriteOptions};
 pub use grid::{GeoTransform, Grid, Window};
 pub use raster::{Raster, RasterSource, ReadError, ReadErrorKind, SampleType};
 pub use scene::{SceneError, SceneLayout, ScenePart, SceneSource};

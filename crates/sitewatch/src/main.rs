@@ -38,6 +38,8 @@ enum Command {
     Detect(commands::detect::DetectArgs),
     /// Measure a change method on labelled pairs (precision, recall, F1, IoU).
     Eval(commands::eval::EvalArgs),
+    /// Write a made-up site over five dates with known truth (for trying and testing).
+    Synth(commands::synth::SynthArgs),
 }
 
 /// A command's failure: the message for the user and the exit status.
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Scene(c) => commands::scene::run(&ctx, c).map_err(Failure::from),
         Command::Detect(a) => commands::detect::run(&ctx, a).map_err(Failure::from),
         Command::Eval(a) => commands::eval::run(&ctx, a).map_err(Failure::from),
+        Command::Synth(a) => commands::synth::run(&ctx, a).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,7 @@
 //! assert!(truth.events.iter().any(|e| e.building == "hall-new"));
 //! ```
 
+pub mod files;
 pub mod noise;
 pub mod plant;
 pub mod render;
@@ -18,6 +19,7 @@ pub mod rng;
 pub mod scenario;
 pub mod truth;
 
+pub use files::{aoi_lonlat, write_acquisition, write_metadata, AcquisitionFile, SynthError};
 pub use plant::plant_complex;
 pub use render::{declared_grid, render, true_grid};
 pub use scenario::{Acquisition, BuildingUse, Footprint, Rect, Scenario, SynthBuilding};
