@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
-use catalog::{NewScene, Scene, SceneFile, SiteEdit};
+use catalog::{Catalog, NewScene, Scene, SceneFile, SiteEdit};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::{Args, Subcommand};
 use geo::Intersects;
@@ -80,11 +80,46 @@ fn add(ctx: &Context, args: AddArgs) -> Result<()> {
     check_range("--sun-azimuth", args.sun_azimuth, 0.0, 360.0)?;
     check_range("--off-nadir", args.off_nadir, 0.0, 90.0)?;
     check_range("--cloud", args.cloud, 0.0, 1.0)?;
-    let paths: Vec<PathBuf> = args
-        .files
-        .iter()
-        .map(|p| absolute(p))
-        .collect::<Result<_>>()?;
+    let mut catalog = ctx.open_catalog()?;
+    let added = add_scene(
+        &mut catalog,
+        args.site.as_deref(),
+        &args.files,
+        SceneFacts {
+            acquired,
+            sensor: args.sensor,
+            credit: args.credit,
+            sun_elevation_deg: args.sun_elevation,
+            sun_azimuth_deg: args.sun_azimuth,
+            off_nadir_deg: args.off_nadir,
+            cloud_fraction: args.cloud,
+        },
+    )?;
+    ctx.print(&added, |s| format!("added scene {}", summary(s)));
+    Ok(())
+}
+
+/// What the analyst states about an acquisition (the files say the rest).
+pub struct SceneFacts {
+    pub acquired: DateTime<Utc>,
+    pub sensor: String,
+    pub credit: String,
+    pub sun_elevation_deg: Option<f64>,
+    pub sun_azimuth_deg: Option<f64>,
+    pub off_nadir_deg: Option<f64>,
+    pub cloud_fraction: Option<f64>,
+}
+
+/// Adds the scene made of `files` to `site` (or the catalog's only site): reads the files'
+/// grids, computes the footprint, the GSD in metres and the hashes, refuses a scene that does
+/// not overlap the site, and lets a site without `--gsd` follow its finest scene.
+pub fn add_scene(
+    catalog: &mut Catalog,
+    site: Option<&str>,
+    files: &[PathBuf],
+    facts: SceneFacts,
+) -> Result<Scene> {
+    let paths: Vec<PathBuf> = files.iter().map(|p| absolute(p)).collect::<Result<_>>()?;
     let scene = open_scene(&paths)?;
     let grid = scene.grid().clone();
     let described = paths_text(&paths);
@@ -95,8 +130,7 @@ fn add(ctx: &Context, args: AddArgs) -> Result<()> {
         .gsd_m()
         .with_context(|| format!("{described}: cannot measure the pixel size in metres"))?;
 
-    let mut catalog = ctx.open_catalog()?;
-    let site = match &args.site {
+    let site = match site {
         Some(name) => catalog.site(name)?,
         None => {
             let mut sites = catalog.sites()?;
@@ -128,21 +162,20 @@ fn add(ctx: &Context, args: AddArgs) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     let added = catalog.add_scene(NewScene {
         site: site.name.clone(),
-        acquired,
-        sensor: args.sensor,
+        acquired: facts.acquired,
+        sensor: facts.sensor,
         gsd_m,
         band_count: scene.band_count(),
-        credit: args.credit,
-        sun_elevation_deg: args.sun_elevation,
-        sun_azimuth_deg: args.sun_azimuth,
-        off_nadir_deg: args.off_nadir,
-        cloud_fraction: args.cloud,
+        credit: facts.credit,
+        sun_elevation_deg: facts.sun_elevation_deg,
+        sun_azimuth_deg: facts.sun_azimuth_deg,
+        off_nadir_deg: facts.off_nadir_deg,
+        cloud_fraction: facts.cloud_fraction,
         footprint,
         grid,
         files,
     })?;
 
-    // A site without --gsd takes the finest scene's pixel size.
     if site.gsd_from_scenes {
         let finest = catalog
             .scenes(Some(&site.name))?
@@ -161,8 +194,7 @@ fn add(ctx: &Context, args: AddArgs) -> Result<()> {
             )?;
         }
     }
-    ctx.print(&added, |s| format!("added scene {}", summary(s)));
-    Ok(())
+    Ok(added)
 }
 
 /// One line about a scene.
