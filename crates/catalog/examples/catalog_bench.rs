@@ -35,6 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         aoi: lon_lat_box(51.70, 33.70, 51.75, 33.74),
         ring_m: 5000.0,
         grid: grid.clone(),
+        gsd_from_scenes: false,
         notes: None,
     })?;
     println!(
