@@ -6,9 +6,11 @@
 
 pub mod coreg;
 pub mod crs;
+pub mod geotiff;
 pub mod grid;
 pub mod raster;
 
 pub use crs::{Crs, CrsError};
+pub use geotiff::{write_geotiff, GeoTiff, WriteOptions};
 pub use grid::{GeoTransform, Grid, Window};
 pub use raster::{Raster, RasterSource, ReadError, ReadErrorKind, SampleType};

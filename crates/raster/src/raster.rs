@@ -95,6 +95,18 @@ pub enum ReadErrorKind {
     NoGeoreferencing(String),
     #[error("unknown CRS: {0}")]
     UnknownCrs(String),
+    #[error("the CRS is missing: {0}")]
+    NoCrs(String),
+    #[error(
+        "the file is {file_width}x{file_height} pixels but the grid given for it is \
+         {grid_width}x{grid_height}"
+    )]
+    GridMismatch {
+        file_width: usize,
+        file_height: usize,
+        grid_width: usize,
+        grid_height: usize,
+    },
     #[error("window {window:?} lies outside the {width}x{height} raster")]
     WindowOutOfBounds {
         window: Window,
