@@ -19,7 +19,7 @@ pub struct BandStats {
     pub noise_sigma: f32,
     /// Gradient magnitudes above this are texture rather than noise.
     pub texture_threshold: f32,
-    /// Samples brighter than this are cloud candidates: the median plus three times the
+    /// Samples brighter than this are cloud (or snow, or glint): the median plus three times the
     /// spread between the median and the 2nd percentile (the dark side, which clouds do not
     /// reach).
     pub bright_threshold: f32,
@@ -100,7 +100,7 @@ pub struct FeatureWindow {
     pub valid_fraction: f64,
     /// The fraction of the valid samples whose gradient stands above the noise.
     pub textured_fraction: f64,
-    /// The fraction of the valid samples that are bright and flat (cloud-like).
+    /// The fraction of the valid samples brighter than the band's cloud threshold.
     pub cloud_fraction: f64,
 }
 
@@ -138,7 +138,8 @@ pub fn window_features(
             let magnitude = g.norm();
             if magnitude > stats.texture_threshold {
                 textured += 1;
-            } else if n[4] > stats.bright_threshold {
+            }
+            if n[4] > stats.bright_threshold {
                 cloudy += 1;
             }
             if magnitude > 0.0 {
@@ -184,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn nodata_borders_make_no_features_and_flat_bright_areas_are_cloud() {
+    fn nodata_borders_make_no_features_and_bright_areas_are_cloud() {
         let mut band = band_from(16, 16, |c, _| if c < 8 { 10.0 } else { 5000.0 });
         // Mostly dark ground so that the 5000 plateau is far above the median.
         band.values.iter_mut().take(16 * 8).for_each(|v| *v = 10.0);

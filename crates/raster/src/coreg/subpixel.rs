@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum SubpixelMethod {
     /// Guizar-Sicairos et al. (2008): the correlation surface is evaluated exactly, by a
-    /// matrix-multiply DFT of the cross-power spectrum, on a grid 1/20 px fine over ±0.75 px
+    /// matrix-multiply DFT of the cross-power spectrum, on a grid 1/10 px fine over ±0.6 px
     /// around the integer peak; a parabola through that grid's best sample and its neighbours
     /// gives the last digits. Accurate whatever the peak's shape.
     UpsampledDft,
@@ -18,9 +18,9 @@ pub enum SubpixelMethod {
 }
 
 /// Upsampling factor of the matrix-multiply DFT.
-const UPSAMPLING: usize = 20;
+const UPSAMPLING: usize = 10;
 /// Half-width in pixels of the region evaluated around the integer peak.
-const HALF_REGION: f64 = 0.75;
+const HALF_REGION: f64 = 0.6;
 
 /// Refines the integer peak `(pcol, prow)` (signed, in pixels) of the correlation surface
 /// `surface` (real part, `n` x `n`, row-major) of the cross-power spectrum `cross_power`.
