@@ -200,6 +200,8 @@ pub fn global_shift(
 
 /// Co-registers TARGET onto REF (both on the same grid: the caller warps TARGET first):
 /// measures tie points over a grid of windows and fits the correction model, or refuses.
+///
+/// Panics when `params.window_size` is given and is not a power of two.
 pub fn coregister(
     reference: &MaskedBand,
     target: &MaskedBand,
@@ -653,12 +655,39 @@ mod tests {
             }
         }
         let alignment = assert_recovers(&reference, &target, east, south, 0.05);
+        let global = global_shift(&reference, &target, &CoregParams::default()).unwrap();
+        assert_eq!(global, alignment.global);
         assert!(alignment.census.masked >= 4, "{:?}", alignment.census);
         assert!(alignment.census.cloudy >= 2, "{:?}", alignment.census);
         assert!(alignment
             .tie_points
             .iter()
             .all(|t| t.col > 256.0 || t.row > 256.0));
+    }
+
+    #[test]
+    fn tie_points_that_disagree_are_refused() {
+        // Every 128 px window of TARGET is displaced by its own amount (up to 1.5 px): no
+        // shift or affine field explains them.
+        let field = smooth_field(SIZE, SIZE, 1.5, 7);
+        let jitter = white_noise(32, 3);
+        let mut target = vec![0.0; SIZE * SIZE];
+        for (k, shift) in jitter.chunks(2).enumerate() {
+            let (east, south) = (0.75 * shift[0] as f64, 0.75 * shift[1] as f64);
+            let moved = fourier_shift(&field, SIZE, SIZE, east, south);
+            let (c0, r0) = ((k % 4) * 128, (k / 4) * 128);
+            for r in r0..r0 + 128 {
+                target[r * SIZE + c0..r * SIZE + c0 + 128]
+                    .copy_from_slice(&moved[r * SIZE + c0..r * SIZE + c0 + 128]);
+            }
+        }
+        let reference = MaskedBand::masking_zeros(SIZE, SIZE, field);
+        let target = MaskedBand::masking_zeros(SIZE, SIZE, target);
+        let refusal = coregister(&reference, &target, &CoregParams::default()).unwrap_err();
+        assert!(
+            matches!(refusal, CoregError::LargeResidual { .. }),
+            "{refusal}"
+        );
     }
 
     #[test]
