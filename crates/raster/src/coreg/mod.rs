@@ -8,6 +8,11 @@
 //! fraction of a pixel, rejects the tie points that disagree, and fits a shift or an affine
 //! field; or refuses with the reason when the match is not trustworthy.
 //!
+//! Capture range: the windows are matched where they lie, then again moved by the global
+//! shift, so misregistrations up to about a quarter of a window (64 px for the 256 px windows
+//! of large scenes) are found; warp first when scenes are further apart. Accuracy, measured by
+//! `examples/coreg_bench.rs` on known shifts of real imagery: a few hundredths of a pixel.
+//!
 //! Sign convention: `dx`, `dy` say how far TARGET must move, in REF pixels, positive east
 //! (columns) and south (rows). If TARGET is REF displaced 2 px east, `dx = -2`, and
 //! [`Alignment::correct`] maps REF pixel `(c, r)` to TARGET position `(c + 2, r)`.
