@@ -4,6 +4,7 @@
 //! a [`Window`] says which of them to read or compute, and every raster operation states the
 //! grid it works on.
 
+pub mod coreg;
 pub mod crs;
 pub mod footprint;
 pub mod geotiff;
