@@ -34,6 +34,8 @@ enum Command {
     /// Scenes (acquisitions) of the sites: add, list.
     #[command(subcommand)]
     Scene(commands::scene::SceneCommand),
+    /// Measure how far TARGET must move to sit on REF (sub-pixel co-registration).
+    Coreg(commands::coreg::CoregArgs),
     /// Find what changed between two images: probability, mask and change polygons.
     Detect(commands::detect::DetectArgs),
     /// Measure a change method on labelled pairs (precision, recall, F1, IoU).
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
     let result: Result<(), Failure> = match cli.command {
         Command::Site(c) => commands::site::run(&ctx, c).map_err(Failure::from),
         Command::Scene(c) => commands::scene::run(&ctx, c).map_err(Failure::from),
+        Command::Coreg(a) => commands::coreg::run(&ctx, a),
         Command::Detect(a) => commands::detect::run(&ctx, a).map_err(Failure::from),
         Command::Eval(a) => commands::eval::run(&ctx, a).map_err(Failure::from),
         Command::Synth(a) => commands::synth::run(&ctx, a).map_err(Failure::from),

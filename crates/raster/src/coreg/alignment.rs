@@ -147,8 +147,7 @@ impl Alignment {
     /// Where the REF-grid pixel-space position `(col, row)` should sample TARGET: the position
     /// minus the correction (TARGET content that must move `dx` east now lies `dx` west).
     pub fn correct(&self, col: f64, row: f64) -> (f64, f64) {
-        let (dx, dy) = self.model.correction_at(col, row);
-        (col - dx, row - dy)
+        crate::warp::PixelCorrection::correct(&self.model, col, row)
     }
 }
 

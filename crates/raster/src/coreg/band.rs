@@ -54,6 +54,21 @@ impl MaskedBand {
         MaskedBand::new(raster.grid.width, raster.grid.height, values, valid)
     }
 
+    /// The mean of all bands of a raster, valid where every band holds data: one band to match
+    /// whatever the sensor's band set, with the noise of each band averaged down.
+    pub fn brightness(raster: &Raster) -> Self {
+        let n = raster.grid.width * raster.grid.height;
+        let mut values = vec![0f32; n];
+        let mut valid = vec![true; n];
+        for b in 0..raster.band_count {
+            for ((sum, ok), &v) in values.iter_mut().zip(&mut valid).zip(raster.band(b)) {
+                *ok &= v != 0.0 && !raster.is_nodata(v) && v.is_finite();
+                *sum += v / raster.band_count as f32;
+            }
+        }
+        MaskedBand::new(raster.grid.width, raster.grid.height, values, valid)
+    }
+
     /// The fraction of samples that hold data.
     pub fn valid_fraction(&self) -> f64 {
         if self.valid.is_empty() {

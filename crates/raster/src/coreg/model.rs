@@ -40,6 +40,16 @@ impl CorrectionModel {
     }
 }
 
+/// The model applied inside a warp onto REF's grid: each REF-grid position samples TARGET
+/// where TARGET's content lies, the position minus the correction, so that the scene is
+/// resampled once.
+impl crate::warp::PixelCorrection for CorrectionModel {
+    fn correct(&self, col: f64, row: f64) -> (f64, f64) {
+        let (dx, dy) = self.correction_at(col, row);
+        (col - dx, row - dy)
+    }
+}
+
 /// One measured correction: at REF position `(col, row)` TARGET must move `(dx, dy)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Observation {

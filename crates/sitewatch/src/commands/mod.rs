@@ -1,3 +1,4 @@
+pub mod coreg;
 pub mod detect;
 pub mod eval;
 pub mod scene;
