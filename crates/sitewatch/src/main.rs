@@ -34,6 +34,10 @@ enum Command {
     /// Scenes (acquisitions) of the sites: add, list.
     #[command(subcommand)]
     Scene(commands::scene::SceneCommand),
+    /// Align every scene of a site to its reference scene and store the corrections.
+    Align(commands::align::AlignArgs),
+    /// Write a scene resampled onto its site's grid (with its stored alignment).
+    Warp(commands::warp::WarpArgs),
     /// Measure how far TARGET must move to sit on REF (sub-pixel co-registration).
     Coreg(commands::coreg::CoregArgs),
     /// Find what changed between two images: probability, mask and change polygons.
@@ -65,6 +69,8 @@ fn main() -> ExitCode {
     let result: Result<(), Failure> = match cli.command {
         Command::Site(c) => commands::site::run(&ctx, c).map_err(Failure::from),
         Command::Scene(c) => commands::scene::run(&ctx, c).map_err(Failure::from),
+        Command::Align(a) => commands::align::run(&ctx, a).map_err(Failure::from),
+        Command::Warp(a) => commands::warp::run(&ctx, a).map_err(Failure::from),
         Command::Coreg(a) => commands::coreg::run(&ctx, a),
         Command::Detect(a) => commands::detect::run(&ctx, a).map_err(Failure::from),
         Command::Eval(a) => commands::eval::run(&ctx, a).map_err(Failure::from),

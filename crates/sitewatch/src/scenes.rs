@@ -35,3 +35,26 @@ pub fn absolute(path: &Path) -> Result<PathBuf> {
     path.canonicalize()
         .with_context(|| format!("{}: cannot find the file", path.display()))
 }
+
+/// The files of a catalogued scene, opened as one source.
+pub fn open_catalog_scene(scene: &catalog::Scene) -> Result<SceneSource> {
+    let paths: Vec<PathBuf> = scene.files.iter().map(|f| f.path.clone()).collect();
+    open_scene(&paths).with_context(|| format!("scene {} cannot be read", scene.id))
+}
+
+/// The correction stored for a scene, if it was aligned (a refused or missing alignment
+/// leaves the scene as its georeferencing places it).
+pub fn stored_correction(
+    catalog: &catalog::Catalog,
+    scene_id: i64,
+) -> Result<Option<raster::coreg::CorrectionModel>> {
+    match catalog.alignment(scene_id)? {
+        Some(a) if a.status == catalog::AlignmentStatus::Aligned => {
+            let model = serde_json::from_value(a.model.clone()).with_context(|| {
+                format!("scene {scene_id}: the stored alignment model cannot be read")
+            })?;
+            Ok(Some(model))
+        }
+        _ => Ok(None),
+    }
+}

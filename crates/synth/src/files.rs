@@ -31,6 +31,7 @@ pub struct AcquisitionFile {
     pub datetime: String,
     pub sensor: String,
     pub credit: String,
+    pub gsd_m: f64,
     pub sun_elevation_deg: f64,
     pub sun_azimuth_deg: f64,
 }
@@ -61,6 +62,7 @@ pub fn write_acquisition(
         datetime: a.datetime.clone(),
         sensor: a.sensor.clone(),
         credit: a.credit.clone(),
+        gsd_m: a.gsd_m,
         sun_elevation_deg: a.sun_elevation_deg,
         sun_azimuth_deg: a.sun_azimuth_deg,
     })

@@ -158,18 +158,13 @@ fn reflectance(
 /// Bare ground, vegetation and roads: the same on every date except for the season.
 fn ground(scenario: &Scenario, acquisition: &Acquisition, x: f64, y: f64) -> [f64; 4] {
     let seed = scenario.seed;
-    if scenario
-        .roads
-        .iter()
-        .any(|r| r.distance(x, y) <= r.width_m / 2.0)
-    {
-        let t = 0.9 + 0.2 * value_noise(x, y, 2.0, seed ^ 0xA5);
-        return [0.11 * t, 0.11 * t, 0.12 * t, 0.13 * t];
-    }
-    let soil_t = 0.8 + 0.4 * fractal_noise(x, y, 40.0, 5, seed);
+    // Gravel, ruts and scrub a few pixels across: the fine texture real ground has, fixed to
+    // the ground so that every date sees the same (co-registration matches on it).
+    let grain = 0.75 + 0.5 * fractal_noise(x, y, 3.0, 2, seed ^ 0x6A7E);
+    let soil_t = (0.8 + 0.4 * fractal_noise(x, y, 40.0, 5, seed)) * grain;
     let soil = [0.32, 0.27, 0.21, 0.36].map(|v| v * soil_t);
     let veg = fractal_noise(x, y, 70.0, 4, seed ^ 0x5EED);
-    let cover = smoothstep(0.58, 0.66, veg);
+    let cover = smoothstep(0.58, 0.66, veg).max(bush(x, y, seed));
     let vigour = acquisition.vegetation_vigour;
     let plant = [0.05, 0.09, 0.04, 0.50];
     let dormant = [0.19, 0.16, 0.11, 0.27];
@@ -234,6 +229,21 @@ fn in_shadow(standing: &[&BuildingState], acquisition: &Acquisition, x: f64, y: 
 fn sun_direction(acquisition: &Acquisition) -> (f64, f64) {
     let (s, c) = acquisition.sun_azimuth_deg.to_radians().sin_cos();
     (s, c)
+}
+
+/// Bushes: some 6 m cells hold one round shrub, 0.8-1.8 m in radius, kept inside its cell.
+fn bush(x: f64, y: f64, seed: u64) -> f64 {
+    const CELL: f64 = 6.0;
+    let (ix, iy) = ((x / CELL).floor() as i64, (y / CELL).floor() as i64);
+    let seed = seed ^ 0xB054;
+    if lattice(ix, iy, seed) > 0.25 {
+        return 0.0;
+    }
+    let radius = 0.8 + lattice(ix, iy, seed ^ 1);
+    let cx = (ix as f64 + 0.3 + 0.4 * lattice(ix, iy, seed ^ 2)) * CELL;
+    let cy = (iy as f64 + 0.3 + 0.4 * lattice(ix, iy, seed ^ 3)) * CELL;
+    let d = (x - cx).hypot(y - cy);
+    1.0 - smoothstep(radius - 0.3, radius + 0.3, d)
 }
 
 fn smoothstep(lo: f64, hi: f64, x: f64) -> f64 {

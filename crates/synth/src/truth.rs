@@ -81,6 +81,9 @@ pub struct Truth {
     pub scenario: String,
     pub epsg: u32,
     pub dates: Vec<String>,
+    /// Each delivered file's georeferencing error in its own pixels (east, south): what
+    /// co-registration should find, relative to the first date.
+    pub misregistration_px: Vec<(f64, f64)>,
     pub buildings: Vec<TruthBuilding>,
     pub events: Vec<TruthEvent>,
 }
@@ -117,6 +120,11 @@ impl Truth {
             scenario: scenario.name.clone(),
             epsg: scenario.epsg,
             dates,
+            misregistration_px: scenario
+                .acquisitions
+                .iter()
+                .map(|a| a.misregistration_px)
+                .collect(),
             buildings,
             events: events(scenario),
         }

@@ -1,0 +1,169 @@
+//! `sitewatch align SITE`: every scene of a site measured against the reference scene on the
+//! site grid, and the correction stored with the scene (or its refusal).
+
+use anyhow::Result;
+use catalog::{AlignmentStatus, Catalog, NewAlignment, Scene, Site};
+use clap::Args;
+use raster::{NoCorrection, RasterSource, Resampling, WarpedSource};
+use serde::Serialize;
+
+use crate::commands::coreg::align;
+use crate::output::Context;
+use crate::scenes::open_catalog_scene;
+
+#[derive(Args)]
+pub struct AlignArgs {
+    /// The site (name or alias).
+    site: String,
+    /// The scene the others are aligned to (default: the earliest).
+    #[arg(long, value_name = "SCENE_ID")]
+    reference: Option<i64>,
+}
+
+/// How one scene was aligned.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlignOutcome {
+    pub scene_id: i64,
+    pub status: AlignmentStatus,
+    pub dx_px: Option<f64>,
+    pub dy_px: Option<f64>,
+    pub rmse_px: Option<f64>,
+    pub rmse_m: Option<f64>,
+    pub tie_points_used: usize,
+    pub tie_points_rejected: usize,
+    pub reason: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: AlignArgs) -> Result<()> {
+    let mut catalog = ctx.open_catalog()?;
+    let site = catalog.site(&args.site)?;
+    let outcomes = align_site(ctx, &mut catalog, &site, args.reference)?;
+    ctx.print(&outcomes, |outcomes| {
+        outcomes
+            .iter()
+            .map(|o| match o.status {
+                AlignmentStatus::Aligned => format!(
+                    "scene {:>4}: aligned, dx {:+.2} dy {:+.2} px, RMSE {:.2} px ({:.2} m), {} tie points",
+                    o.scene_id,
+                    o.dx_px.unwrap_or(0.0),
+                    o.dy_px.unwrap_or(0.0),
+                    o.rmse_px.unwrap_or(0.0),
+                    o.rmse_m.unwrap_or(0.0),
+                    o.tie_points_used
+                ),
+                AlignmentStatus::Refused => format!(
+                    "scene {:>4}: REFUSED, kept unaligned: {}",
+                    o.scene_id,
+                    o.reason.as_deref().unwrap_or("")
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
+
+/// Aligns every scene of `site` to the reference scene (the earliest unless given) on the
+/// site grid and stores each outcome in the catalog.
+pub fn align_site(
+    ctx: &Context,
+    catalog: &mut Catalog,
+    site: &Site,
+    reference: Option<i64>,
+) -> Result<Vec<AlignOutcome>> {
+    let scenes = catalog.scenes(Some(&site.name))?;
+    let Some(first) = scenes.first() else {
+        anyhow::bail!(
+            "site '{}' has no scenes to align: add some with `sitewatch scene add`",
+            site.name
+        );
+    };
+    let reference: &Scene = match reference {
+        Some(id) => scenes
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| anyhow::anyhow!("scene {id} is not a scene of site '{}'", site.name))?,
+        None => first,
+    };
+    let on_site_grid = |scene: &Scene| -> Result<raster::Raster> {
+        let source = open_catalog_scene(scene)?;
+        let lazy = WarpedSource::new(
+            &source,
+            site.grid.clone(),
+            Resampling::Bilinear,
+            &NoCorrection,
+        );
+        Ok(lazy.read_window(&site.grid.full_window())?)
+    };
+    let reference_pixels = on_site_grid(reference)?;
+    let gsd = site.grid.gsd();
+    let bar = ctx.progress(scenes.len() as u64, "aligning");
+    let mut outcomes = Vec::with_capacity(scenes.len());
+    for scene in &scenes {
+        let alignment = if scene.id == reference.id {
+            identity(scene.id)
+        } else {
+            let source = open_catalog_scene(scene)?;
+            match align(&reference_pixels, &source)? {
+                Ok(a) => NewAlignment {
+                    scene_id: scene.id,
+                    reference_scene_id: Some(reference.id),
+                    status: AlignmentStatus::Aligned,
+                    dx_px: Some(a.dx),
+                    dy_px: Some(a.dy),
+                    model: serde_json::to_value(a.model)?,
+                    tie_points_used: a.used,
+                    tie_points_rejected: a.rejected,
+                    rmse_px: Some(a.rmse_px),
+                    rmse_m: Some(a.rmse_px * gsd),
+                    reason: None,
+                },
+                Err(refusal) => NewAlignment {
+                    scene_id: scene.id,
+                    reference_scene_id: Some(reference.id),
+                    status: AlignmentStatus::Refused,
+                    dx_px: None,
+                    dy_px: None,
+                    model: serde_json::Value::Null,
+                    tie_points_used: 0,
+                    tie_points_rejected: 0,
+                    rmse_px: None,
+                    rmse_m: None,
+                    reason: Some(refusal.to_string()),
+                },
+            }
+        };
+        let stored = catalog.set_alignment(alignment)?;
+        outcomes.push(AlignOutcome {
+            scene_id: stored.scene_id,
+            status: stored.status,
+            dx_px: stored.dx_px,
+            dy_px: stored.dy_px,
+            rmse_px: stored.rmse_px,
+            rmse_m: stored.rmse_m,
+            tie_points_used: stored.tie_points_used,
+            tie_points_rejected: stored.tie_points_rejected,
+            reason: stored.reason,
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(outcomes)
+}
+
+/// The reference scene's own alignment: no correction.
+fn identity(scene_id: i64) -> NewAlignment {
+    NewAlignment {
+        scene_id,
+        reference_scene_id: None,
+        status: AlignmentStatus::Aligned,
+        dx_px: Some(0.0),
+        dy_px: Some(0.0),
+        model: serde_json::json!({"kind": "shift", "dx": 0.0, "dy": 0.0}),
+        tie_points_used: 0,
+        tie_points_rejected: 0,
+        rmse_px: Some(0.0),
+        rmse_m: Some(0.0),
+        reason: Some("the reference scene".to_string()),
+    }
+}

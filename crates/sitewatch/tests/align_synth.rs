@@ -1,0 +1,86 @@
+//! The alignment step on a generated site: every date's georeferencing error, which the
+//! generator knows, is recovered and stored in the catalog.
+
+use std::process::Command;
+
+fn sitewatch(db: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sitewatch"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sitewatch {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn align_recovers_the_generated_misregistration() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.gpkg");
+    let imagery = dir.path().join("imagery");
+    let synth: serde_json::Value = serde_json::from_str(&sitewatch(
+        &db,
+        &[
+            "synth",
+            "-o",
+            imagery.to_str().unwrap(),
+            "--seed",
+            "5",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let aoi = imagery.join("aoi.geojson");
+    sitewatch(
+        &db,
+        &[
+            "site",
+            "add",
+            "Plant",
+            "--aoi",
+            aoi.to_str().unwrap(),
+            "--ring",
+            "150",
+        ],
+    );
+    for a in synth["acquisitions"].as_array().unwrap() {
+        sitewatch(
+            &db,
+            &[
+                "scene",
+                "add",
+                a["path"].as_str().unwrap(),
+                "--date",
+                a["datetime"].as_str().unwrap(),
+                "--sensor",
+                a["sensor"].as_str().unwrap(),
+            ],
+        );
+    }
+    let outcomes: serde_json::Value =
+        serde_json::from_str(&sitewatch(&db, &["align", "Plant", "--json"])).unwrap();
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(imagery.join("truth.json")).unwrap())
+            .unwrap();
+    let site_gsd = 0.5;
+    for (i, outcome) in outcomes.as_array().unwrap().iter().enumerate() {
+        assert_eq!(outcome["status"], "aligned", "{outcome}");
+        // The file shows its content (mx, my) of its own pixels east and south of the truth,
+        // so the scene must move by minus that, in site pixels.
+        let gsd = synth["acquisitions"][i]["gsd_m"].as_f64().unwrap();
+        let m = &truth["misregistration_px"][i];
+        let expected_dx = -m[0].as_f64().unwrap() * gsd / site_gsd;
+        let expected_dy = -m[1].as_f64().unwrap() * gsd / site_gsd;
+        let dx = outcome["dx_px"].as_f64().unwrap();
+        let dy = outcome["dy_px"].as_f64().unwrap();
+        assert!(
+            (dx - expected_dx).abs() < 0.1 && (dy - expected_dy).abs() < 0.1,
+            "scene {i}: found ({dx:.3}, {dy:.3}), truth ({expected_dx:.3}, {expected_dy:.3})"
+        );
+    }
+}
