@@ -2,6 +2,7 @@
 //! that knows about terminals, progress bars and exit codes.
 
 mod aoi;
+mod changes;
 mod commands;
 mod output;
 mod scenes;
@@ -44,6 +45,8 @@ enum Command {
     Detect(commands::detect::DetectArgs),
     /// Measure a change method on labelled pairs (precision, recall, F1, IoU).
     Eval(commands::eval::EvalArgs),
+    /// Run the whole system on a generated site whose truth is known, and check it.
+    Demo(commands::demo::DemoArgs),
     /// Write a made-up site over five dates with known truth (for trying and testing).
     Synth(commands::synth::SynthArgs),
 }
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Coreg(a) => commands::coreg::run(&ctx, a),
         Command::Detect(a) => commands::detect::run(&ctx, a).map_err(Failure::from),
         Command::Eval(a) => commands::eval::run(&ctx, a).map_err(Failure::from),
+        Command::Demo(a) => commands::demo::run(&ctx, a).map_err(Failure::from),
         Command::Synth(a) => commands::synth::run(&ctx, a).map_err(Failure::from),
     };
     match result {

@@ -58,3 +58,21 @@ pub fn stored_correction(
         _ => Ok(None),
     }
 }
+
+/// A catalogued scene's pixels on its site's grid (bilinear), corrected by `correction` in the
+/// same resampling.
+pub fn scene_on_site_grid(
+    scene: &catalog::Scene,
+    site: &catalog::Site,
+    correction: &dyn raster::PixelCorrection,
+) -> Result<raster::Raster> {
+    use raster::RasterSource;
+    let source = open_catalog_scene(scene)?;
+    let lazy = raster::WarpedSource::new(
+        &source,
+        site.grid.clone(),
+        raster::Resampling::Bilinear,
+        correction,
+    );
+    Ok(lazy.read_window(&site.grid.full_window())?)
+}

@@ -4,12 +4,12 @@
 use anyhow::Result;
 use catalog::{AlignmentStatus, Catalog, NewAlignment, Scene, Site};
 use clap::Args;
-use raster::{NoCorrection, RasterSource, Resampling, WarpedSource};
+use raster::NoCorrection;
 use serde::Serialize;
 
 use crate::commands::coreg::align;
 use crate::output::Context;
-use crate::scenes::open_catalog_scene;
+use crate::scenes::{open_catalog_scene, scene_on_site_grid};
 
 #[derive(Args)]
 pub struct AlignArgs {
@@ -85,17 +85,7 @@ pub fn align_site(
             .ok_or_else(|| anyhow::anyhow!("scene {id} is not a scene of site '{}'", site.name))?,
         None => first,
     };
-    let on_site_grid = |scene: &Scene| -> Result<raster::Raster> {
-        let source = open_catalog_scene(scene)?;
-        let lazy = WarpedSource::new(
-            &source,
-            site.grid.clone(),
-            Resampling::Bilinear,
-            &NoCorrection,
-        );
-        Ok(lazy.read_window(&site.grid.full_window())?)
-    };
-    let reference_pixels = on_site_grid(reference)?;
+    let reference_pixels = scene_on_site_grid(reference, site, &NoCorrection)?;
     let gsd = site.grid.gsd();
     let bar = ctx.progress(scenes.len() as u64, "aligning");
     let mut outcomes = Vec::with_capacity(scenes.len());

@@ -4,13 +4,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
-use detect::{extract_changes, read_png, Change, ChangeDetector, ChangeMap, CleanupRules, Imad};
+use detect::{extract_changes, read_png, ChangeDetector, ChangeMap, CleanupRules, Imad};
 use raster::{
-    warp, write_geotiff, CoordTransform, Crs, GeoTiff, Raster, RasterSource, Resampling,
-    SampleType, WarpOptions, WriteOptions,
+    warp, write_geotiff, GeoTiff, Raster, RasterSource, Resampling, SampleType, WarpOptions,
+    WriteOptions,
 };
 use serde::Serialize;
 
+use crate::changes::changes_geojson;
 use crate::output::Context;
 
 /// Which change method to use.
@@ -206,46 +207,4 @@ fn write_png_maps(dir: &Path, map: &ChangeMap, threshold: f32) -> Result<Vec<Pat
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     Ok(paths)
-}
-
-/// The changes as a GeoJSON FeatureCollection: longitude/latitude (EPSG:4326) for
-/// georeferenced maps, pixel coordinates otherwise.
-fn changes_geojson(map: &ChangeMap, changes: &[Change]) -> Result<String> {
-    let to_lonlat = if map.grid.crs.proj4.trim().is_empty() {
-        None
-    } else {
-        Some(CoordTransform::new(&map.grid.crs, &Crs::wgs84())?)
-    };
-    let mut features = Vec::with_capacity(changes.len());
-    for change in changes {
-        let outline = change.polygon.transformed(&map.grid.transform);
-        let mut rings = vec![outline.exterior];
-        rings.extend(outline.holes);
-        if let Some(t) = &to_lonlat {
-            for ring in &mut rings {
-                t.transform_points(ring)?;
-            }
-        }
-        let coordinates: Vec<Vec<Vec<f64>>> = rings
-            .iter()
-            .map(|r| r.iter().map(|&(x, y)| vec![x, y]).collect())
-            .collect();
-        let mut properties = serde_json::json!({
-            "area_px": change.area_px,
-            "mean_prob": change.mean_probability,
-            "direction": change.direction,
-        });
-        if let Some(m2) = change.area_m2 {
-            properties["area_m2"] = serde_json::json!(m2);
-        }
-        features.push(serde_json::json!({
-            "type": "Feature",
-            "geometry": {"type": "Polygon", "coordinates": coordinates},
-            "properties": properties,
-        }));
-    }
-    Ok(serde_json::to_string_pretty(&serde_json::json!({
-        "type": "FeatureCollection",
-        "features": features,
-    }))?)
 }

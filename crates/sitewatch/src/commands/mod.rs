@@ -1,5 +1,6 @@
 pub mod align;
 pub mod coreg;
+pub mod demo;
 pub mod detect;
 pub mod eval;
 pub mod scene;
