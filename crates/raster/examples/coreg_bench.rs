@@ -34,6 +34,7 @@ fn main() {
     pool.install(|| {
         known_shifts_on_naip();
         known_shifts_on_joplin();
+        known_shifts_on_joplin_after_the_storm();
         sentinel2_pair();
     });
 }
@@ -105,7 +106,13 @@ fn known_shift_errors(name: &str, reference: &MaskedBand, target: &MaskedBand, s
             subpixel: method,
             ..CoregParams::default()
         };
-        let base = coregister(reference, target, &params).unwrap_or_else(|e| panic!("{e}"));
+        let base = match coregister(reference, target, &params) {
+            Ok(base) => base,
+            Err(refusal) => {
+                println!("{name} [{method:?}]: REFUSED: {refusal}");
+                continue;
+            }
+        };
         let mut next = uniform(seed);
         let mut worst: f64 = 0.0;
         let mut worst_global: f64 = 0.0;
@@ -165,6 +172,56 @@ fn known_shifts_on_joplin() {
         reference.valid.clone(),
     );
     known_shift_errors("joplin pre, radiometric change", &reference, &target, 2011);
+}
+
+/// Another date for real: the post-storm tiles (EPSG:4326) warped onto a pre-storm tile's UTM
+/// grid, with the tornado's destruction between them.
+fn known_shifts_on_joplin_after_the_storm() {
+    use raster::{warp, Resampling, ScenePart, SceneSource, WarpOptions};
+    let post_dir = testkit::data_file("joplin/post");
+    let mut parts = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(&post_dir)
+        .expect("joplin/post lists")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    for path in names {
+        let tif = GeoTiff::open(&path).expect("post tile opens");
+        parts.push(ScenePart::new(path.display().to_string(), tif));
+    }
+    let post = SceneSource::assemble(parts).expect("post tiles mosaic");
+    // The pre-storm tile the post-storm mosaic covers most.
+    let mut best = None;
+    for name in [
+        "tile_337-9136",
+        "tile_337-10160",
+        "tile_1361-9136",
+        "tile_1361-10160",
+    ] {
+        let pre = testkit::data_file(&format!("joplin/pre/{name}.tif"));
+        let (pre_raster, reference) = read_band(&pre, None, 0);
+        let warped = warp(
+            &post,
+            &pre_raster.grid,
+            Resampling::Bilinear,
+            &WarpOptions::default(),
+        )
+        .expect("post warps onto pre");
+        let mut target = MaskedBand::from_raster(&warped.raster, 0);
+        for (v, &c) in target.valid.iter_mut().zip(&warped.covered) {
+            *v &= c;
+        }
+        let covered = target.valid_fraction();
+        println!(
+            "joplin post on the grid of pre {name}: {:.0} % covered",
+            100.0 * covered
+        );
+        if best.as_ref().is_none_or(|(c, _, _)| covered > *c) {
+            best = Some((covered, reference, target));
+        }
+    }
+    let (_, reference, target) = best.expect("four pre tiles");
+    known_shift_errors("joplin pre / post-storm", &reference, &target, 2012);
 }
 
 fn sentinel2_pair() {
