@@ -59,6 +59,14 @@ pub trait PixelCorrection: Sync {
     fn correct(&self, col: f64, row: f64) -> (f64, f64);
 }
 
+/// Any function of `(col, row)` is a correction, e.g. a displacement field interpolated at
+/// the point.
+impl<F: Fn(f64, f64) -> (f64, f64) + Sync> PixelCorrection for F {
+    fn correct(&self, col: f64, row: f64) -> (f64, f64) {
+        self(col, row)
+    }
+}
+
 /// No correction: every point samples its own ground position.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoCorrection;
@@ -548,6 +556,13 @@ mod tests {
         };
         let out = warp(&src, &dst, Resampling::Nearest, &options).unwrap();
         assert_eq!(out.raster.get(0, 3, 4), src.get(0, 5, 5));
+        let as_closure = |c: f64, r: f64| (c + 2.0, r + 1.0);
+        let options = WarpOptions {
+            correction: &as_closure,
+            ..Default::default()
+        };
+        let by_closure = warp(&src, &dst, Resampling::Nearest, &options).unwrap();
+        assert_eq!(by_closure.raster.data, out.raster.data);
         // Same as warping onto a grid shifted by the correction.
         let moved = utm(1002.0, 1999.0, 1.0, 10, 10);
         let direct = warp(&src, &moved, Resampling::Nearest, &WarpOptions::default()).unwrap();
