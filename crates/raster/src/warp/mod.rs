@@ -4,7 +4,7 @@
 //! For every destination pixel the centre `(col + 0.5, row + 0.5)` (after an optional
 //! [`PixelCorrection`]) is mapped exactly to source pixel coordinates `(u, v)`; nearest takes
 //! the pixel holding `(u, v)`, bilinear and cubic interpolate around `(u - 0.5, v - 0.5)`,
-//! and when downsampling by more than 2:1 their kernels are widened as GDAL widens them.
+//! and when downsampling by 2:1 or more their kernels are widened as GDAL widens them.
 //! Source nodata pixels never contribute (each band on its own, as GDAL with
 //! `UNIFIED_SRC_NODATA=NO`); destination pixels with no source get the nodata value (or 0)
 //! and are reported in [`Warped::covered`].
