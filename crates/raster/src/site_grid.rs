@@ -20,6 +20,11 @@ pub enum SiteGridError {
     BadMargin(f64),
     #[error("AOI point ({lon}, {lat}) is not a longitude/latitude in degrees")]
     BadPoint { lon: f64, lat: f64 },
+    #[error(
+        "the AOI spans {span:.1} degrees of longitude: an AOI across the antimeridian must be \
+         given with longitudes on one side of it (e.g. 179.5 and 180.5)"
+    )]
+    TooWide { span: f64 },
     #[error("cannot project the AOI to UTM: {0}")]
     Crs(#[from] CrsError),
 }
@@ -57,12 +62,19 @@ pub fn site_grid(
     }
     if let Some(&(lon, lat)) = aoi_lonlat
         .iter()
-        .find(|(lon, lat)| !(lon.abs() <= 180.0 && lat.abs() <= 90.0))
+        .find(|(lon, lat)| !(lon.abs() <= 360.0 && lat.abs() <= 90.0))
     {
         return Err(SiteGridError::BadPoint { lon, lat });
     }
 
     let (min_lon, min_lat, max_lon, max_lat) = extent(aoi_lonlat.iter().copied());
+    // A site is a few kilometres across; more than 6 degrees is a mistake (most often an AOI
+    // across the antimeridian written as -179.9 .. 179.9), and far outside one UTM zone.
+    if max_lon - min_lon > 6.0 {
+        return Err(SiteGridError::TooWide {
+            span: max_lon - min_lon,
+        });
+    }
     let crs = Crs::utm_for_lonlat(0.5 * (min_lon + max_lon), 0.5 * (min_lat + max_lat));
     let to_utm = CoordTransform::new(&Crs::wgs84(), &crs)?;
 
@@ -160,6 +172,13 @@ mod tests {
     }
 
     #[test]
+    fn an_aoi_across_the_antimeridian_written_on_one_side_works() {
+        let g = site_grid(&bounds_ring(179.99, -16.8, 180.01, -16.7), 10.0, 0.0).unwrap();
+        assert_eq!(g.crs.epsg, Some(32701));
+        assert!(g.width < 300, "{}", g.width);
+    }
+
+    #[test]
     fn bad_inputs_are_refused() {
         assert!(matches!(
             site_grid(&[], 1.0, 0.0),
@@ -176,6 +195,10 @@ mod tests {
         assert!(matches!(
             site_grid(&[(361_000.0, 4_105_000.0)], 1.0, 0.0),
             Err(SiteGridError::BadPoint { .. })
+        ));
+        assert!(matches!(
+            site_grid(&[(-179.9, 10.0), (179.9, 10.1)], 1.0, 0.0),
+            Err(SiteGridError::TooWide { .. })
         ));
     }
 }

@@ -77,33 +77,32 @@ impl CoordTransform {
 
     /// The point `(x, y)` of the source CRS in the destination CRS.
     pub fn transform_point(&self, x: f64, y: f64) -> Result<(f64, f64), CrsError> {
+        self.try_point(x, y).ok_or_else(|| {
+            CrsError::Transform(format!(
+                "({x}, {y}) cannot be transformed from {} to {} (outside the projection's domain)",
+                self.names.0, self.names.1
+            ))
+        })
+    }
+
+    /// [`CoordTransform::transform_point`] without the error message, for the warp's inner
+    /// loop, where a point off the projection's domain is common and only means "no source".
+    pub(crate) fn try_point(&self, x: f64, y: f64) -> Option<(f64, f64)> {
         if self.identity {
-            return Ok((x, y));
+            return Some((x, y));
         }
         let mut p = if self.src_geographic {
             (x.to_radians(), y.to_radians(), 0.0)
         } else {
             (x, y, 0.0)
         };
-        proj4rs::transform::transform(&self.src, &self.dst, &mut p).map_err(|e| {
-            CrsError::Transform(format!(
-                "({x}, {y}) from {} to {}: {e}",
-                self.names.0, self.names.1
-            ))
-        })?;
+        proj4rs::transform::transform(&self.src, &self.dst, &mut p).ok()?;
         let out = if self.dst_geographic {
             (p.0.to_degrees(), p.1.to_degrees())
         } else {
             (p.0, p.1)
         };
-        if out.0.is_finite() && out.1.is_finite() {
-            Ok(out)
-        } else {
-            Err(CrsError::Transform(format!(
-                "({x}, {y}) from {} to {} has no finite image",
-                self.names.0, self.names.1
-            )))
-        }
+        (out.0.is_finite() && out.1.is_finite()).then_some(out)
     }
 
     /// Transforms every point in place; stops at the first point that cannot be transformed

@@ -48,7 +48,7 @@ impl SourceMapping {
     /// `(col, row)` (pixel centres are at `.5`), or `None` where the CRS transform fails.
     pub fn source_pixel(&self, col: f64, row: f64) -> Option<(f64, f64)> {
         let (x, y) = self.dst_transform.apply(col, row);
-        let (sx, sy) = self.dst_to_src.transform_point(x, y).ok()?;
+        let (sx, sy) = self.dst_to_src.try_point(x, y)?;
         Some(self.src_inverse.apply(sx, sy))
     }
 }

@@ -4,7 +4,7 @@
 //! For every destination pixel the centre `(col + 0.5, row + 0.5)` (after an optional
 //! [`PixelCorrection`]) is mapped exactly to source pixel coordinates `(u, v)`; nearest takes
 //! the pixel holding `(u, v)`, bilinear and cubic interpolate around `(u - 0.5, v - 0.5)`,
-//! and when downsampling by more than 2:1 their kernels are widened as GDAL widens them.
+//! and when downsampling by 2:1 or more their kernels are widened as GDAL widens them.
 //! Source nodata pixels never contribute (each band on its own, as GDAL with
 //! `UNIFIED_SRC_NODATA=NO`); destination pixels with no source get the nodata value (or 0)
 //! and are reported in [`Warped::covered`].
@@ -59,6 +59,14 @@ pub enum Resampling {
 pub trait PixelCorrection: Sync {
     /// The corrected destination pixel-space point for `(col, row)`.
     fn correct(&self, col: f64, row: f64) -> (f64, f64);
+}
+
+/// Any function of `(col, row)` is a correction, e.g. a displacement field interpolated at
+/// the point.
+impl<F: Fn(f64, f64) -> (f64, f64) + Sync> PixelCorrection for F {
+    fn correct(&self, col: f64, row: f64) -> (f64, f64) {
+        self(col, row)
+    }
 }
 
 /// No correction: every point samples its own ground position.
@@ -550,6 +558,13 @@ mod tests {
         };
         let out = warp(&src, &dst, Resampling::Nearest, &options).unwrap();
         assert_eq!(out.raster.get(0, 3, 4), src.get(0, 5, 5));
+        let as_closure = |c: f64, r: f64| (c + 2.0, r + 1.0);
+        let options = WarpOptions {
+            correction: &as_closure,
+            ..Default::default()
+        };
+        let by_closure = warp(&src, &dst, Resampling::Nearest, &options).unwrap();
+        assert_eq!(by_closure.raster.data, out.raster.data);
         // Same as warping onto a grid shifted by the correction.
         let moved = utm(1002.0, 1999.0, 1.0, 10, 10);
         let direct = warp(&src, &moved, Resampling::Nearest, &WarpOptions::default()).unwrap();
