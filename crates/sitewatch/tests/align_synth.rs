@@ -1,29 +1,15 @@
 //! The alignment step on a generated site: every date's georeferencing error, which the
 //! generator knows, is recovered and stored in the catalog.
 
-use std::process::Command;
-
-fn sitewatch(db: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_sitewatch"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "sitewatch {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+mod common;
+use common::run_ok;
 
 #[test]
 fn align_recovers_the_generated_misregistration() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("site.gpkg");
     let imagery = dir.path().join("imagery");
-    let synth: serde_json::Value = serde_json::from_str(&sitewatch(
+    let synth: serde_json::Value = serde_json::from_str(&run_ok(
         &db,
         &[
             "synth",
@@ -36,7 +22,7 @@ fn align_recovers_the_generated_misregistration() {
     ))
     .unwrap();
     let aoi = imagery.join("aoi.geojson");
-    sitewatch(
+    run_ok(
         &db,
         &[
             "site",
@@ -49,7 +35,7 @@ fn align_recovers_the_generated_misregistration() {
         ],
     );
     for a in synth["acquisitions"].as_array().unwrap() {
-        sitewatch(
+        run_ok(
             &db,
             &[
                 "scene",
@@ -63,7 +49,7 @@ fn align_recovers_the_generated_misregistration() {
         );
     }
     let outcomes: serde_json::Value =
-        serde_json::from_str(&sitewatch(&db, &["align", "Plant", "--json"])).unwrap();
+        serde_json::from_str(&run_ok(&db, &["align", "Plant", "--json"])).unwrap();
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(imagery.join("truth.json")).unwrap())
             .unwrap();

@@ -1,8 +1,10 @@
 //! Every bad input gets a clear error that names the file and the problem, a non-zero exit,
 //! and leaves the catalog exactly as it was.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use testkit::data_file;
 
@@ -43,30 +45,15 @@ impl Workspace {
         self.dir.path().join(name)
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_sitewatch"))
-            .arg("--db")
-            .arg(self.db())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "sitewatch {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        common::run_ok(&self.db(), args)
     }
 
     /// Runs a command that must fail, leave the catalog's bytes unchanged, and say each of
     /// `expected` in its error message.
     fn refused(&self, args: &[&str], expected: &[&str]) {
         let before = std::fs::read(self.db()).unwrap();
-        let out = self.run(args);
+        let out = common::run(&self.db(), args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "sitewatch {args:?} should fail");
         for e in expected {

@@ -1,24 +1,10 @@
 //! A catalog made from the Joplin tiles, read by GDAL's `ogrinfo` as QGIS would: the sites and
 //! scenes layers with the right footprints.
 
-use std::process::Command;
+mod common;
+use common::run_ok;
 
 use testkit::{data_file, run_tool};
-
-fn sitewatch(db: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_sitewatch"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "sitewatch {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// The lon/lat corners GDAL reports for a file (`wgs84Extent`).
 fn gdal_extent(path: &std::path::Path) -> Vec<(f64, f64)> {
@@ -46,7 +32,7 @@ fn tiles(folder: &str) -> Vec<std::path::PathBuf> {
 fn ogrinfo_lists_sites_and_scenes_with_their_footprints() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("joplin.gpkg");
-    sitewatch(
+    run_ok(
         &db,
         &[
             "site",
@@ -63,12 +49,12 @@ fn ogrinfo_lists_sites_and_scenes_with_their_footprints() {
     let pre_s: Vec<&str> = pre.iter().map(|p| p.to_str().unwrap()).collect();
     args.extend(&pre_s);
     args.extend(["--date", "2011-05-20", "--sensor", "aerial"]);
-    sitewatch(&db, &args);
+    run_ok(&db, &args);
     let mut args = vec!["scene", "add"];
     let post_s: Vec<&str> = post.iter().map(|p| p.to_str().unwrap()).collect();
     args.extend(&post_s);
     args.extend(["--date", "2011-06-02", "--sensor", "aerial"]);
-    sitewatch(&db, &args);
+    run_ok(&db, &args);
 
     let summary = run_tool("ogrinfo", &["-so", "-al", db.to_str().unwrap()]);
     assert!(summary.contains("Layer name: sites"), "{summary}");
