@@ -1,12 +1,7 @@
 //! Decompression of one TIFF chunk: none, Deflate, LZW, PackBits, ZSTD and JPEG (YCbCr JPEG is
-//! converted to RGB, as GDAL reads it).
+//! converted to RGB, as GDAL reads it, by the libjpeg-exact decoder of `jpeg.rs`).
 
 use std::io::Read;
-
-use zune_jpeg::zune_core::bytestream::ZCursor;
-use zune_jpeg::zune_core::colorspace::ColorSpace;
-use zune_jpeg::zune_core::options::DecoderOptions;
-use zune_jpeg::JpegDecoder;
 
 use super::layout::Compression;
 use crate::raster::ReadErrorKind;
@@ -23,6 +18,8 @@ pub(crate) struct JpegContext<'a> {
     pub tables: Option<&'a [u8]>,
     /// True when the samples are YCbCr and must be returned as RGB.
     pub ycbcr: bool,
+    /// The samples of a whole chunk: no frame may be larger.
+    pub max_samples: usize,
 }
 
 /// Decompresses chunk `index` (`data`), which should hold `expected` bytes once decompressed.
@@ -60,10 +57,11 @@ pub(crate) fn decompress(
             zstd::bulk::decompress(data, expected).map_err(|e| bad(format!("ZSTD stream: {e}")))?
         }
         Compression::Jpeg => {
-            let (bytes, width) = decode_jpeg(data, jpeg).map_err(bad)?;
+            let image = super::jpeg::decode(jpeg.tables, data, jpeg.ycbcr, jpeg.max_samples)
+                .map_err(bad)?;
             return Ok(Decompressed {
-                bytes,
-                width: Some(width),
+                bytes: image.samples,
+                width: Some(image.width),
             });
         }
     };
@@ -89,39 +87,6 @@ fn unpack_bits(data: &[u8], expected: usize) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Decodes a JPEG chunk, with the file's shared tables spliced in front of it.
-fn decode_jpeg(data: &[u8], context: &JpegContext) -> Result<(Vec<u8>, usize), String> {
-    // The tables are a JPEG stream of their own (SOI ... EOI): drop their EOI and the chunk's
-    // SOI so that the two make one stream.
-    let stream = match context.tables {
-        Some(tables) if tables.len() >= 4 && data.len() >= 2 => {
-            let mut joined = Vec::with_capacity(tables.len() + data.len());
-            joined.extend_from_slice(&tables[..tables.len() - 2]);
-            joined.extend_from_slice(&data[2..]);
-            joined
-        }
-        _ => data.to_vec(),
-    };
-    let mut decoder = JpegDecoder::new(ZCursor::new(stream));
-    decoder
-        .decode_headers()
-        .map_err(|e| format!("JPEG headers: {e:?}"))?;
-    let input = decoder
-        .input_colorspace()
-        .ok_or("JPEG stream without a colour space")?;
-    // YCbCr becomes RGB; anything else (RGB or single-band samples stored as they are) is
-    // returned untouched, as libtiff does.
-    let output = if context.ycbcr {
-        ColorSpace::RGB
-    } else {
-        input
-    };
-    decoder.set_options(DecoderOptions::default().jpeg_set_out_colorspace(output));
-    let bytes = decoder.decode().map_err(|e| format!("JPEG data: {e:?}"))?;
-    let (width, _) = decoder.dimensions().ok_or("JPEG stream without a size")?;
-    Ok((bytes, width))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 mod codec;
 mod geokeys;
+mod jpeg;
 mod layout;
 mod predictor;
 mod read;

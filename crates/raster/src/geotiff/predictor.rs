@@ -64,7 +64,7 @@ pub(crate) struct RowShape {
     pub stride: usize,
 }
 
-pub(crate) use super::layout::Predictor;
+use super::layout::Predictor;
 
 /// Decodes the words of `rows` rows of a chunk from its decompressed `bytes`, undoing the
 /// predictor, and passes each word, in storage order, to `emit`.

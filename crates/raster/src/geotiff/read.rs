@@ -119,6 +119,7 @@ fn decode_chunk(
     let jpeg = JpegContext {
         tables: layout.jpeg_tables.as_deref(),
         ycbcr: layout.ycbcr,
+        max_samples: layout.chunk_width * layout.chunk_height * spp,
     };
     let decompressed = decompress(layout.compression, compressed, expected, &jpeg, index)?;
     let width = decompressed.width.unwrap_or(layout.chunk_width);

@@ -24,6 +24,9 @@ pub struct WriteOptions {
     pub tile_size: usize,
     /// The Deflate level, 1 (fastest) to 9 (smallest).
     pub deflate_level: u32,
+    /// Write BigTIFF even when the file would fit in a classic TIFF (files that may pass
+    /// 4 GiB are always BigTIFF).
+    pub force_bigtiff: bool,
 }
 
 impl Default for WriteOptions {
@@ -31,6 +34,7 @@ impl Default for WriteOptions {
         WriteOptions {
             tile_size: 256,
             deflate_level: 6,
+            force_bigtiff: false,
         }
     }
 }
@@ -109,7 +113,8 @@ fn write<S: RasterSource + ?Sized>(
         Predictor::Horizontal
     };
     let raw_size = (width * height * bands * bytes) as u64;
-    let bigtiff = raw_size > 3_900_000_000;
+    // Compressed tiles can outgrow raw ones a little; GDAL's margin is similar.
+    let bigtiff = options.force_bigtiff || raw_size > 3_900_000_000;
     let mut writer = TiffWriter::new(BufWriter::new(File::create(path)?), bigtiff)?;
 
     let (across, down) = (width.div_ceil(tile), height.div_ceil(tile));
