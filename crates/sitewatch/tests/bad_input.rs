@@ -193,3 +193,25 @@ fn duplicate_site_name() {
         &["joplin"],
     );
 }
+
+#[test]
+fn unknown_crs() {
+    let ws = Workspace::with_joplin();
+    let tif = ws.path("unknown_crs.tif");
+    std::fs::write(&tif, testkit::tiff::unknown_epsg_tiff()).unwrap();
+    ws.refused(
+        &["scene", "add", s(&tif), "--date", "2011-05-20"],
+        &["unknown_crs.tif", "29999"],
+    );
+}
+
+#[test]
+fn unsupported_compression() {
+    let ws = Workspace::with_joplin();
+    let tif = ws.path("jpeg2000.tif");
+    std::fs::write(&tif, testkit::tiff::tiny_tiff(34712, &[], &[])).unwrap();
+    ws.refused(
+        &["scene", "add", s(&tif), "--date", "2011-05-20"],
+        &["jpeg2000.tif", "34712"],
+    );
+}

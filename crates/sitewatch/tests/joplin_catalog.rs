@@ -106,3 +106,59 @@ fn ogrinfo_lists_sites_and_scenes_with_their_footprints() {
         }
     }
 }
+
+#[test]
+fn a_scene_warped_onto_its_site_grid_reads_back_in_gdal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("joplin.gpkg");
+    run_ok(
+        &db,
+        &[
+            "site",
+            "add",
+            "Joplin",
+            "--bbox=-94.506,37.066,-94.494,37.074",
+            "--ring",
+            "100",
+        ],
+    );
+    let post = tiles("joplin/post");
+    let mut args = vec!["scene", "add"];
+    let post_s: Vec<&str> = post.iter().map(|p| p.to_str().unwrap()).collect();
+    args.extend(&post_s);
+    args.extend(["--date", "2011-06-02"]);
+    run_ok(&db, &args);
+    let site: serde_json::Value =
+        serde_json::from_str(&run_ok(&db, &["site", "show", "Joplin", "--json"])).unwrap();
+    let out = dir.path().join("post.tif");
+    let report: serde_json::Value = serde_json::from_str(&run_ok(
+        &db,
+        &["warp", "1", "-o", out.to_str().unwrap(), "--json"],
+    ))
+    .unwrap();
+    assert_eq!(report["aligned"], false, "no alignment was stored");
+
+    let info: serde_json::Value =
+        serde_json::from_str(&run_tool("gdalinfo", &["-json", out.to_str().unwrap()])).unwrap();
+    let grid = &site["grid"];
+    assert_eq!(info["size"][0], grid["width"]);
+    assert_eq!(info["size"][1], grid["height"]);
+    let wkt = info["coordinateSystem"]["wkt"].as_str().unwrap();
+    assert!(wkt.contains("UTM zone 15N"), "{wkt}");
+    let transform: Vec<f64> = grid["transform"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let gdal: Vec<f64> = info["geoTransform"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (a, b) in transform.iter().zip(&gdal) {
+        assert!((a - b).abs() < 1e-6, "{transform:?} vs {gdal:?}");
+    }
+    assert_eq!(info["bands"].as_array().unwrap().len(), 3);
+}
