@@ -6,13 +6,15 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use detect::{extract_changes, read_png, ChangeDetector, ChangeMap, CleanupRules, Imad};
 use raster::{
-    warp, write_geotiff, GeoTiff, Raster, RasterSource, Resampling, SampleType, WarpOptions,
-    WriteOptions,
+    warp, write_geotiff, GeoTiff, NoCorrection, PixelCorrection, Raster, RasterSource, Resampling,
+    SampleType, WarpOptions, WriteOptions,
 };
 use serde::Serialize;
 
 use crate::changes::changes_geojson;
+use crate::commands::coreg::align;
 use crate::output::Context;
+use crate::scenes::{scene_on_site_grid, stored_correction};
 
 /// Which change method to use.
 #[derive(Args)]
@@ -38,9 +40,11 @@ impl Method {
 
 #[derive(Args)]
 pub struct DetectArgs {
-    /// The earlier image: a GeoTIFF or a PNG.
+    /// The earlier image: a scene id of the catalog, a GeoTIFF or a PNG.
     before: PathBuf,
-    /// The later image: a GeoTIFF (warped onto BEFORE's grid) or a PNG of BEFORE's size.
+    /// The later image: a scene id (both go onto their site's grid with their stored
+    /// alignments), a GeoTIFF (co-registered and warped onto BEFORE's grid) or a PNG of
+    /// BEFORE's size.
     after: PathBuf,
     #[command(flatten)]
     method: Method,
@@ -59,15 +63,32 @@ struct DetectReport {
     changes: usize,
     changed_area_m2: Option<f64>,
     changed_area_px: usize,
+    registration: Registration,
     outputs: Vec<PathBuf>,
 }
 
 pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
+    let scene_ids = (scene_id(&args.before), scene_id(&args.after));
     let georeferenced = !is_png(&args.before);
-    let (before, after) = if georeferenced {
-        load_geotiff_pair(&args.before, &args.after)?
-    } else {
-        load_png_pair(&args.before, &args.after)?
+    let (before, after, registration) = match scene_ids {
+        (Some(b), Some(a)) => load_scene_pair(ctx, b, a)?,
+        _ if georeferenced => load_geotiff_pair(&args.before, &args.after)?,
+        _ => {
+            let (b, a) = load_png_pair(&args.before, &args.after)?;
+            (
+                b,
+                a,
+                Registration {
+                    aligned: false,
+                    dx_px: None,
+                    dy_px: None,
+                    rmse_px: None,
+                    refusal: Some(
+                        "PNG pairs have no georeferencing and are compared as given".into(),
+                    ),
+                },
+            )
+        }
     };
     let detector = args.method.detector()?;
     let map = detector.probability(&before, &after)?;
@@ -93,6 +114,7 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
         changes: changes.len(),
         changed_area_m2: changes.iter().map(|c| c.area_m2).sum(),
         changed_area_px: changes.iter().map(|c| c.area_px).sum(),
+        registration,
         outputs,
     };
     ctx.print(&report, |r| {
@@ -111,6 +133,14 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
         )
     });
     Ok(())
+}
+
+/// A scene id of the catalog, when the argument is a whole number and not an existing file.
+fn scene_id(arg: &Path) -> Option<i64> {
+    if arg.exists() {
+        return None;
+    }
+    arg.to_str()?.parse().ok()
 }
 
 fn is_png(path: &Path) -> bool {
@@ -137,8 +167,22 @@ fn load_png_pair(before: &Path, after: &Path) -> Result<(Raster, Raster)> {
     Ok((b, a))
 }
 
-/// BEFORE as it is, AFTER warped onto BEFORE's grid (bilinear).
-fn load_geotiff_pair(before: &Path, after: &Path) -> Result<(Raster, Raster)> {
+/// How AFTER was brought onto BEFORE's grid.
+#[derive(Serialize)]
+struct Registration {
+    /// True when AFTER was co-registered onto BEFORE (or both scenes carry stored alignments).
+    aligned: bool,
+    /// The correction applied, in BEFORE's pixels (positive dx east, positive dy south).
+    dx_px: Option<f64>,
+    dy_px: Option<f64>,
+    rmse_px: Option<f64>,
+    /// Why co-registration was refused; AFTER is then compared as its georeferencing places it.
+    refusal: Option<String>,
+}
+
+/// BEFORE as it is; AFTER co-registered and warped onto BEFORE's grid in one resampling
+/// (bilinear), or only warped when co-registration refuses.
+fn load_geotiff_pair(before: &Path, after: &Path) -> Result<(Raster, Raster, Registration)> {
     let b = GeoTiff::open(before)?;
     let b = b.read_window(&b.grid().full_window())?;
     let a = GeoTiff::open(after)?;
@@ -151,7 +195,37 @@ fn load_geotiff_pair(before: &Path, after: &Path) -> Result<(Raster, Raster)> {
             a.band_count()
         );
     }
-    let warped = warp(&a, &b.grid, Resampling::Bilinear, &WarpOptions::default())
+    let (correction, registration) = match align(&b, &a)? {
+        Ok(alignment) => (
+            Some(alignment.model),
+            Registration {
+                aligned: true,
+                dx_px: Some(alignment.dx),
+                dy_px: Some(alignment.dy),
+                rmse_px: Some(alignment.rmse_px),
+                refusal: None,
+            },
+        ),
+        Err(refusal) => (
+            None,
+            Registration {
+                aligned: false,
+                dx_px: None,
+                dy_px: None,
+                rmse_px: None,
+                refusal: Some(refusal.to_string()),
+            },
+        ),
+    };
+    let pixel_correction: &dyn PixelCorrection = match &correction {
+        Some(model) => model,
+        None => &NoCorrection,
+    };
+    let options = WarpOptions {
+        correction: pixel_correction,
+        ..WarpOptions::default()
+    };
+    let warped = warp(&a, &b.grid, Resampling::Bilinear, &options)
         .with_context(|| format!("{}: cannot warp onto {}", after.display(), before.display()))?;
     let mut after = warped.raster;
     // Pixels the warp could not fill are nodata for the detector.
@@ -166,7 +240,48 @@ fn load_geotiff_pair(before: &Path, after: &Path) -> Result<(Raster, Raster)> {
     if after.nodata.is_none() {
         after.nodata = Some(f64::NAN);
     }
-    Ok((b, after))
+    Ok((b, after, registration))
+}
+
+/// Two catalogued scenes of one site on the site grid, each corrected by its stored alignment.
+fn load_scene_pair(
+    ctx: &Context,
+    before: i64,
+    after: i64,
+) -> Result<(Raster, Raster, Registration)> {
+    let catalog = ctx.open_catalog()?;
+    let (b, a) = (catalog.scene(before)?, catalog.scene(after)?);
+    if b.site != a.site {
+        bail!(
+            "scene {before} is of site '{}' but scene {after} of site '{}': compare scenes of one site",
+            b.site,
+            a.site
+        );
+    }
+    let site = catalog.site(&b.site)?;
+    let mut rasters = Vec::with_capacity(2);
+    let mut aligned = true;
+    for scene in [&b, &a] {
+        let correction = stored_correction(&catalog, scene.id)?;
+        aligned &= correction.is_some();
+        let pixel_correction: &dyn PixelCorrection = match &correction {
+            Some(model) => model,
+            None => &NoCorrection,
+        };
+        rasters.push(scene_on_site_grid(scene, &site, pixel_correction)?);
+    }
+    let after_raster = rasters.pop().expect("two scenes");
+    let before_raster = rasters.pop().expect("two scenes");
+    let registration = Registration {
+        aligned,
+        dx_px: None,
+        dy_px: None,
+        rmse_px: None,
+        refusal: (!aligned).then(|| {
+            "a scene has no stored alignment: run `sitewatch align SITE` first".to_string()
+        }),
+    };
+    Ok((before_raster, after_raster, registration))
 }
 
 fn write_geotiff_maps(dir: &Path, map: &ChangeMap, threshold: f32) -> Result<Vec<PathBuf>> {

@@ -1,0 +1,147 @@
+//! `sitewatch detect` and `sitewatch eval` with the exact names and keys the benchmarks use.
+
+mod common;
+use common::run_ok;
+use testkit::{data_file, run_tool};
+
+#[test]
+fn detect_on_georeferenced_scenes_writes_maps_and_lonlat_polygons() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.gpkg");
+    let imagery = dir.path().join("imagery");
+    let synth: serde_json::Value = serde_json::from_str(&run_ok(
+        &db,
+        &[
+            "synth",
+            "-o",
+            imagery.to_str().unwrap(),
+            "--seed",
+            "3",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let path = |i: usize| {
+        synth["acquisitions"][i]["path"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let out = dir.path().join("changes");
+    let report: serde_json::Value = serde_json::from_str(&run_ok(
+        &db,
+        &[
+            "detect",
+            &path(1),
+            &path(2),
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(report["registration"]["aligned"], true, "{report}");
+
+    let info: serde_json::Value = serde_json::from_str(&run_tool(
+        "gdalinfo",
+        &[
+            "-json",
+            "-stats",
+            out.join("probability.tif").to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(info["bands"][0]["type"], "Float32");
+    let max = info["bands"][0]["maximum"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&max));
+    let mask: serde_json::Value = serde_json::from_str(&run_tool(
+        "gdalinfo",
+        &["-json", "-stats", out.join("mask.tif").to_str().unwrap()],
+    ))
+    .unwrap();
+    assert_eq!(mask["bands"][0]["type"], "Byte");
+    assert_eq!(mask["bands"][0]["maximum"].as_f64().unwrap(), 1.0);
+
+    let changes: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("changes.geojson")).unwrap())
+            .unwrap();
+    let features = changes["features"].as_array().unwrap();
+    assert!(!features.is_empty());
+    for f in features {
+        let p = &f["properties"];
+        assert!(p["area_m2"].as_f64().unwrap() > 0.0);
+        assert!(p["mean_prob"].as_f64().unwrap() <= 1.0);
+        assert!(
+            ["appeared", "removed", "surface_changed"].contains(&p["direction"].as_str().unwrap())
+        );
+        // Longitude/latitude of the generated site in Nevada.
+        let first = &f["geometry"]["coordinates"][0][0];
+        assert!((first[0].as_f64().unwrap() + 116.1).abs() < 0.1, "{first}");
+        assert!((first[1].as_f64().unwrap() - 37.04).abs() < 0.1, "{first}");
+    }
+    // GDAL reads the polygons as valid EPSG:4326 features.
+    let ogr = run_tool(
+        "ogrinfo",
+        &["-so", "-al", out.join("changes.geojson").to_str().unwrap()],
+    );
+    assert!(
+        ogr.contains(&format!("Feature Count: {}", features.len())),
+        "{ogr}"
+    );
+}
+
+#[test]
+fn detect_on_png_pairs_reports_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.gpkg");
+    let a = data_file("changepairs/levir/A/test_102_0512_0000.png");
+    let b = data_file("changepairs/levir/B/test_102_0512_0000.png");
+    let out = dir.path().join("png");
+    run_ok(
+        &db,
+        &[
+            "detect",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(out.join("probability.png").is_file() && out.join("mask.png").is_file());
+    let changes: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("changes.geojson")).unwrap())
+            .unwrap();
+    for f in changes["features"].as_array().unwrap() {
+        assert!(f["properties"]["area_px"].as_u64().unwrap() > 0);
+        assert!(f["properties"].get("area_m2").is_none());
+    }
+}
+
+#[test]
+fn eval_prints_the_keys_scripts_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.gpkg");
+    let levir = data_file("changepairs/levir");
+    let report: serde_json::Value =
+        serde_json::from_str(&run_ok(&db, &["eval", levir.to_str().unwrap(), "--json"])).unwrap();
+    assert_eq!(report["pairs"], 11);
+    for key in ["precision", "recall", "f1", "iou"] {
+        assert!(report[key].as_f64().is_some(), "{key} missing: {report}");
+    }
+    let (p, r, f1) = (
+        report["precision"].as_f64().unwrap(),
+        report["recall"].as_f64().unwrap(),
+        report["f1"].as_f64().unwrap(),
+    );
+    if p + r > 0.0 {
+        assert!((f1 - 2.0 * p * r / (p + r)).abs() < 1e-9);
+    }
+    let per_pair = report["per_pair"].as_object().unwrap();
+    assert_eq!(per_pair.len(), 11);
+    // The pair with an empty label and no prediction has no F1.
+    assert!(per_pair.contains_key("train_386_0512_0768.png"));
+    let city = data_file("oscd/paris");
+    let oscd: serde_json::Value =
+        serde_json::from_str(&run_ok(&db, &["eval", city.to_str().unwrap(), "--json"])).unwrap();
+    assert_eq!(oscd["pairs"], 1);
+}
