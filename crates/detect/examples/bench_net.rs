@@ -11,15 +11,23 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use burn::module::Module;
-use detect::net::{load_checkpoint, train, ChangeNet, Device, NetArch, NetPredictor, TrainConfig};
 use detect::net::rng::SplitMix64;
+use detect::net::{load_checkpoint, train, ChangeNet, Device, NetArch, NetPredictor, TrainConfig};
 use raster::{Crs, GeoTransform, Grid, Raster, SampleType};
 
 fn random_raster(side: usize, seed: u64) -> Raster {
     let mut rng = SplitMix64::new(seed);
-    let grid = Grid::new(Crs::wgs84(), GeoTransform::north_up(0.0, 0.0, 1.0, 1.0), side, side);
+    let grid = Grid::new(
+        Crs::wgs84(),
+        GeoTransform::north_up(0.0, 0.0, 1.0, 1.0),
+        side,
+        side,
+    );
     let mut raster = Raster::filled(grid, 3, 0.0, SampleType::U8);
-    raster.data.iter_mut().for_each(|v| *v = (rng.unit() * 255.0).floor());
+    raster
+        .data
+        .iter_mut()
+        .for_each(|v| *v = (rng.unit() * 255.0).floor());
     raster
 }
 
@@ -75,7 +83,12 @@ fn main() -> Result<()> {
         config.steps = train_steps;
         config.device = device;
         let report = train(&config, |p| {
-            println!("  train step {} loss {:.4} {:.2} s", p.step + 1, p.loss, p.seconds)
+            println!(
+                "  train step {} loss {:.4} {:.2} s",
+                p.step + 1,
+                p.loss,
+                p.seconds
+            )
         })?;
         println!(
             "training: {:.2} s/step (batch {} x {} px, including data loading)",

@@ -6,14 +6,15 @@
 //!     -o levir-out.bpk --eval ../shared/data/changepairs/levir
 //! ```
 //! Options: `--data DIR...` (set folders or folders of sets), `--exclude NAME...`, `--seed N`,
-//! `--steps N`, `--batch N`, `--crop PX`, `--lr X`, `--minutes M` (stop after about M minutes
-//! of training: steps are then the ones that fit), `-o FILE`, `--eval DIR...`, `--cuda`.
+//! `--steps N`, `--batch N`, `--crop PX`, `--lr X`, `--minutes M` (fit the step count to about
+//! M minutes of training), `-o FILE`, `--eval DIR...`, `--weights FILE` (evaluate saved weights
+//! instead of training), `--cuda`.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use detect::net::{load_pairs, train, Device, NetPredictor, TrainConfig};
+use detect::net::{load_checkpoint, load_pairs, train, Device, NetPredictor, TrainConfig};
 
 /// Pixel counts of a thresholded change map against a label.
 #[derive(Default, Debug, Clone, Copy)]
@@ -53,6 +54,7 @@ fn main() -> Result<()> {
     let mut config = TrainConfig::new(Vec::new(), Vec::new());
     let mut eval = Vec::new();
     let mut minutes = None;
+    let mut weights = None;
     let mut args = std::env::args().skip(1).peekable();
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
@@ -74,13 +76,27 @@ fn main() -> Result<()> {
             "--crop" => config.augment.crop = value()?.parse()?,
             "--lr" => config.learning_rate = value()?.parse()?,
             "--minutes" => minutes = Some(value()?.parse::<f64>()?),
+            "--weights" => weights = Some(PathBuf::from(value()?)),
             "-o" | "--output" => config.output = Some(PathBuf::from(value()?)),
             "--cuda" => config.device = cuda_device()?,
             other => bail!("unknown argument {other}"),
         }
     }
+    if let Some(weights) = weights {
+        let (net, info) = load_checkpoint(&weights, &config.device)?;
+        println!(
+            "loaded {} ({:?}, trained on {:?})",
+            weights.display(),
+            info.arch,
+            info.sets
+        );
+        return evaluate(
+            NetPredictor::new(net, info.arch, config.device.clone()),
+            &eval,
+        );
+    }
     if config.data.is_empty() {
-        bail!("give the training data with --data DIR...");
+        bail!("give the training data with --data DIR... (or --weights FILE to evaluate)");
     }
     if let Some(minutes) = minutes {
         // Calibrate: time a few steps, then fit the step count (and its LR schedule) to the
@@ -91,7 +107,11 @@ fn main() -> Result<()> {
         let report = train(&probe, |_| {})?;
         let per_step = report.losses.len() as f64 / report.info.train_seconds;
         config.steps = ((minutes * 60.0 * per_step) as usize).max(1);
-        eprintln!("{:.2} s/step measured: {} steps fit {minutes} min", 1.0 / per_step, config.steps);
+        eprintln!(
+            "{:.2} s/step measured: {} steps fit {minutes} min",
+            1.0 / per_step,
+            config.steps
+        );
     }
     println!(
         "arch {:?}: {:.0} FLOPs/pixel; sets from {:?}, excluding {:?}; seed {}, {} steps of {} x {} px",
@@ -133,11 +153,18 @@ fn main() -> Result<()> {
     if let Some(output) = &config.output {
         println!("saved {}", output.display());
     }
+    evaluate(
+        NetPredictor::new(report.net, config.arch.clone(), config.device.clone()),
+        &eval,
+    )
+}
+
+/// Pixel F1 at threshold 0.5 of each pair and each set in `eval`.
+fn evaluate(predictor: NetPredictor, eval: &[PathBuf]) -> Result<()> {
     if eval.is_empty() {
         return Ok(());
     }
-    let predictor = NetPredictor::new(report.net, config.arch.clone(), config.device.clone());
-    let pairs = load_pairs(&eval, &[])?;
+    let pairs = load_pairs(eval, &[])?;
     let mut by_set: Vec<(String, Confusion)> = Vec::new();
     let start = Instant::now();
     let mut pixels = 0;

@@ -267,11 +267,15 @@ impl<'a> Augmenter<'a> {
     fn jitter(&self, image: &mut [f32], size: usize, rng: &mut SplitMix64) {
         let n = size * size;
         let strength = self.config.jitter;
-        let spread = |rng: &mut SplitMix64, max_log: f32| (rng.range(-max_log, max_log) * strength).exp();
+        let spread =
+            |rng: &mut SplitMix64, max_log: f32| (rng.range(-max_log, max_log) * strength).exp();
         let gain = spread(rng, 0.5);
         let gamma = spread(rng, 0.4);
         let offset = rng.range(-0.15, 0.15) * strength;
-        let (ramp_x, ramp_y) = (rng.range(-0.3, 0.3) * strength, rng.range(-0.3, 0.3) * strength);
+        let (ramp_x, ramp_y) = (
+            rng.range(-0.3, 0.3) * strength,
+            rng.range(-0.3, 0.3) * strength,
+        );
         let noise = rng.range(0.0, 0.03) * strength;
         let blur = rng.chance(0.3 * strength);
         for plane in image.chunks_exact_mut(n) {
@@ -282,7 +286,10 @@ impl<'a> Augmenter<'a> {
                 blur_121(plane, size);
             }
             for (i, v) in plane.iter_mut().enumerate() {
-                let (x, y) = ((i % size) as f32 / size as f32, (i / size) as f32 / size as f32);
+                let (x, y) = (
+                    (i % size) as f32 / size as f32,
+                    (i / size) as f32 / size as f32,
+                );
                 let ramp = 1.0 + ramp_x * (x - 0.5) + ramp_y * (y - 0.5);
                 let base = (*v / 255.0).clamp(0.0, 1.0).powf(channel_gamma);
                 *v = base * channel_gain * ramp + channel_offset + noise * rng.normal();
@@ -297,13 +304,15 @@ fn blur_121(plane: &mut [f32], size: usize) {
     for r in 0..size {
         for c in 0..size {
             let at = |cc: usize| plane[r * size + cc];
-            tmp[r * size + c] = 0.25 * at(c.saturating_sub(1)) + 0.5 * at(c) + 0.25 * at((c + 1).min(size - 1));
+            tmp[r * size + c] =
+                0.25 * at(c.saturating_sub(1)) + 0.5 * at(c) + 0.25 * at((c + 1).min(size - 1));
         }
     }
     for r in 0..size {
         for c in 0..size {
             let at = |rr: usize| tmp[rr * size + c];
-            plane[r * size + c] = 0.25 * at(r.saturating_sub(1)) + 0.5 * at(r) + 0.25 * at((r + 1).min(size - 1));
+            plane[r * size + c] =
+                0.25 * at(r.saturating_sub(1)) + 0.5 * at(r) + 0.25 * at((r + 1).min(size - 1));
         }
     }
 }
@@ -388,7 +397,7 @@ mod tests {
         let c = augmenter.crop(&mut SplitMix64::new(6));
         assert_ne!(a.before, c.before);
         assert!(a.label.iter().all(|&v| v == 0.0 || v == 1.0));
-        assert!(a.label.iter().any(|&v| v == 1.0), "pasting always adds change");
+        assert!(a.label.contains(&1.0), "pasting always adds change");
         let n = 32 * 32;
         let mean: f32 = a.after[..n].iter().sum::<f32>() / n as f32;
         assert!(mean.abs() < 1e-3);

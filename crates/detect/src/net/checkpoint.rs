@@ -43,7 +43,11 @@ pub fn sidecar_path(weights: &Path) -> PathBuf {
 }
 
 /// Saves `net`'s weights to `weights` and `info` to its sidecar.
-pub fn save_checkpoint(net: ChangeNet, info: &CheckpointInfo, weights: &Path) -> Result<(), NetError> {
+pub fn save_checkpoint(
+    net: ChangeNet,
+    info: &CheckpointInfo,
+    weights: &Path,
+) -> Result<(), NetError> {
     let fail = |path: &Path, message: String| NetError::Checkpoint {
         path: path.to_path_buf(),
         message,
@@ -56,15 +60,18 @@ pub fn save_checkpoint(net: ChangeNet, info: &CheckpointInfo, weights: &Path) ->
 }
 
 /// Loads the network saved at `weights` (and its sidecar) onto `device`, ready for inference.
-pub fn load_checkpoint(weights: &Path, device: &Device) -> Result<(ChangeNet, CheckpointInfo), NetError> {
+pub fn load_checkpoint(
+    weights: &Path,
+    device: &Device,
+) -> Result<(ChangeNet, CheckpointInfo), NetError> {
     let sidecar = sidecar_path(weights);
     let fail = |path: &Path, message: String| NetError::Checkpoint {
         path: path.to_path_buf(),
         message,
     };
     let json = std::fs::read_to_string(&sidecar).map_err(|e| fail(&sidecar, e.to_string()))?;
-    let info: CheckpointInfo =
-        serde_json::from_str(&json).map_err(|e| fail(&sidecar, format!("not a checkpoint sidecar: {e}")))?;
+    let info: CheckpointInfo = serde_json::from_str(&json)
+        .map_err(|e| fail(&sidecar, format!("not a checkpoint sidecar: {e}")))?;
     if info.arch_version != NetArch::VERSION {
         return Err(fail(
             &sidecar,

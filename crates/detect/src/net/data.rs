@@ -160,7 +160,10 @@ pub fn load_pairs(dirs: &[PathBuf], exclude: &[String]) -> Result<Vec<LabelledPa
                 continue;
             }
             for path in sorted_entries(&set_dir.join("A"))? {
-                if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+                if path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+                {
                     let name = path.file_name().expect("a file").to_string_lossy();
                     pairs.push(read_pair(&set, &set_dir, &name)?);
                 }
@@ -183,12 +186,12 @@ mod tests {
     #[test]
     fn loads_sets_and_leaves_out_the_excluded_one() {
         let root = testkit::shared_data().join("changepairs");
-        let pairs = load_pairs(&[root.clone()], &["levir".to_string()]).unwrap();
+        let pairs = load_pairs(std::slice::from_ref(&root), &["levir".to_string()]).unwrap();
         assert!(pairs.iter().all(|p| p.set != "levir"));
         assert_eq!(pairs.iter().filter(|p| p.set == "dsifn").count(), 10);
         let szada = pairs.iter().find(|p| p.set == "airchange-szada").unwrap();
         assert_eq!((szada.width, szada.height, szada.bands), (952, 640, 3));
-        assert!(szada.label.iter().any(|&v| v == 1));
+        assert!(szada.label.contains(&1));
         let levir = load_pairs(&[root.join("levir")], &[]).unwrap();
         let empty = levir
             .iter()

@@ -22,8 +22,8 @@ pub use burn::tensor::Device;
 pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo};
 pub use data::{load_pairs, LabelledPair};
 pub use infer::NetPredictor;
-pub use standardise::standardise;
 pub use model::{ChangeNet, NetArch};
+pub use standardise::standardise;
 pub use train::{train, TrainConfig, TrainReport};
 
 use std::path::PathBuf;

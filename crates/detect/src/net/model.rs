@@ -46,8 +46,8 @@ impl Default for NetArch {
     fn default() -> Self {
         NetArch {
             bands: 3,
-            encoder: vec![16, 32, 64, 96],
-            decoder: vec![64, 48, 24, 8],
+            encoder: vec![16, 24, 48, 96],
+            decoder: vec![48, 32, 16, 8],
         }
     }
 }
@@ -83,7 +83,12 @@ impl NetArch {
         let mut decoder = conv(self.encoder[deepest], self.decoder[0], 3, deepest);
         for j in 1..self.decoder.len() {
             let stage = deepest - j;
-            decoder += conv(self.decoder[j - 1] + self.encoder[stage], self.decoder[j], 3, stage);
+            decoder += conv(
+                self.decoder[j - 1] + self.encoder[stage],
+                self.decoder[j],
+                3,
+                stage,
+            );
         }
         decoder += conv(self.decoder[self.decoder.len() - 1], 1, 1, 0);
         2.0 * encoder + decoder
@@ -204,14 +209,20 @@ impl ChangeNet {
         for (block, skip) in self.decoder[1..].iter().zip(differences) {
             let up = interpolate(
                 y,
-                InterpolateOptions::new(InterpolateMode::Nearest).with_scale_factor([2.0, 2.0]),
+                InterpolateOptions::new(InterpolateMode::Nearest)
+                    .with_align_corners(false)
+                    .with_scale_factor([2.0, 2.0]),
             );
             y = block.forward(Tensor::cat(vec![up, skip], 1));
         }
         let logit = self.head.forward(y);
         interpolate(
             logit,
-            InterpolateOptions::new(InterpolateMode::Bilinear).with_output_size([height, width]),
+            // Half-pixel mapping: burn's default (align corners) would shift the output by a
+            // fraction of a pixel that depends on the tile size, and tiles would disagree.
+            InterpolateOptions::new(InterpolateMode::Bilinear)
+                .with_align_corners(false)
+                .with_output_size([height, width]),
         )
     }
 }
@@ -230,7 +241,8 @@ mod tests {
             encoder: vec![16],
             decoder: vec![8],
         };
-        let expected = 2.0 * (2.0 * 27.0 * 16.0 / 4.0) + 2.0 * 9.0 * 16.0 * 8.0 / 4.0 + 2.0 * 8.0 / 4.0;
+        let expected =
+            2.0 * (2.0 * 27.0 * 16.0 / 4.0) + 2.0 * 9.0 * 16.0 * 8.0 / 4.0 + 2.0 * 8.0 / 4.0;
         assert!((one_stage.flops_per_pixel() - expected).abs() < 1e-9);
         // A second stage adds its two convs (both dates) at 1/16 and a fusion conv at 1/4.
         let two_stages = NetArch {
@@ -257,6 +269,9 @@ mod tests {
         let ba = net.forward(b, a);
         assert_eq!(ab.dims(), [1, 1, 48, 64]);
         let diff: f32 = (ab - ba).abs().max().into_scalar();
-        assert!(diff < 1e-5, "BEFORE/AFTER swap changed the output by {diff}");
+        assert!(
+            diff < 1e-5,
+            "BEFORE/AFTER swap changed the output by {diff}"
+        );
     }
 }

@@ -41,7 +41,7 @@ impl SplitMix64 {
 
     /// A uniform index in `0..n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// True with probability `p`.
@@ -63,7 +63,9 @@ mod tests {
 
     #[test]
     fn same_seed_same_stream_and_streams_differ() {
-        let a: Vec<u64> = (0..4).map(|_| SplitMix64::stream(7, 3).next_u64()).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| SplitMix64::stream(7, 3).next_u64())
+            .collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
         assert_ne!(
             SplitMix64::stream(7, 3).next_u64(),

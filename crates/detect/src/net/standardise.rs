@@ -47,6 +47,9 @@ mod tests {
         let var: f32 = first.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 3.0;
         assert!(mean.abs() < 1e-6 && (var - 1.0).abs() < 1e-5, "{planes:?}");
         assert_eq!(planes[3], 0.0);
-        assert!(planes[4..].iter().all(|&v| v == 0.0), "flat band stays flat");
+        assert!(
+            planes[4..].iter().all(|&v| v == 0.0),
+            "flat band stays flat"
+        );
     }
 }

@@ -105,16 +105,25 @@ pub fn change_loss(logits: Tensor<4>, target: Tensor<4>) -> Tensor<1> {
     .mean();
     let probability = sigmoid(logits);
     let overlap = (probability.clone() * target.clone()).sum();
-    let dice = (overlap.mul_scalar(2.0).add_scalar(1.0) / (probability.sum() + target.sum()).add_scalar(1.0))
-        .neg()
-        .add_scalar(1.0);
+    let dice = (overlap.mul_scalar(2.0).add_scalar(1.0)
+        / (probability.sum() + target.sum()).add_scalar(1.0))
+    .neg()
+    .add_scalar(1.0);
     bce + dice
 }
 
-fn batch_tensors(crops: &[TrainingCrop], bands: usize, size: usize, device: &Device) -> [Tensor<4>; 3] {
+fn batch_tensors(
+    crops: &[TrainingCrop],
+    bands: usize,
+    size: usize,
+    device: &Device,
+) -> [Tensor<4>; 3] {
     let stack = |pick: fn(&TrainingCrop) -> &[f32], channels: usize| {
         let data: Vec<f32> = crops.iter().flat_map(|c| pick(c).iter().copied()).collect();
-        Tensor::<4>::from_data(TensorData::new(data, [crops.len(), channels, size, size]), device)
+        Tensor::<4>::from_data(
+            TensorData::new(data, [crops.len(), channels, size, size]),
+            device,
+        )
     };
     [
         stack(|c| &c.before, bands),
@@ -125,7 +134,10 @@ fn batch_tensors(crops: &[TrainingCrop], bands: usize, size: usize, device: &Dev
 
 /// Trains a change network as `config` says, calling `on_step` after every step, and saves it
 /// when `config.output` is set.
-pub fn train(config: &TrainConfig, mut on_step: impl FnMut(&StepProgress)) -> Result<TrainReport, NetError> {
+pub fn train(
+    config: &TrainConfig,
+    mut on_step: impl FnMut(&StepProgress),
+) -> Result<TrainReport, NetError> {
     let start = Instant::now();
     let pairs = load_pairs(&config.data, &config.exclude)?;
     if let Some(pair) = pairs.iter().find(|p| p.bands != config.arch.bands) {
@@ -168,7 +180,8 @@ pub fn train(config: &TrainConfig, mut on_step: impl FnMut(&StepProgress)) -> Re
         });
     }
     let tail = losses.len().div_ceil(10).max(1);
-    let final_loss = losses.iter().rev().take(tail).sum::<f32>() / tail.min(losses.len()).max(1) as f32;
+    let final_loss =
+        losses.iter().rev().take(tail).sum::<f32>() / tail.min(losses.len()).max(1) as f32;
     let net = net.valid();
     let info = CheckpointInfo {
         arch_version: NetArch::VERSION,
@@ -214,7 +227,11 @@ mod tests {
         let config = tiny_config();
         let report = train(&config, |_| {}).unwrap();
         assert_eq!(report.losses.len(), 3);
-        assert!(report.losses.iter().all(|l| l.is_finite() && *l > 0.0), "{:?}", report.losses);
+        assert!(
+            report.losses.iter().all(|l| l.is_finite() && *l > 0.0),
+            "{:?}",
+            report.losses
+        );
         assert_eq!(report.info.sets, vec!["dsifn".to_string()]);
 
         let device = config.device.clone().autodiff();
