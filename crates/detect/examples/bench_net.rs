@@ -3,7 +3,7 @@
 //! seconds per step.
 //!
 //! ```text
-//! cargo run --release -p detect --example bench_net -- [--weights FILE] [--train-steps N] [--cuda]
+//! cargo run --release -p detect --example bench_net -- [--weights FILE] [--tile PX] [--train-steps N] [--cuda]
 //! ```
 
 use std::path::PathBuf;
@@ -35,11 +35,13 @@ fn main() -> Result<()> {
     let mut weights = None;
     let mut train_steps = 5;
     let mut device = Device::flex();
+    let mut tile = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--weights" => weights = Some(PathBuf::from(args.next().context("--weights FILE")?)),
             "--train-steps" => train_steps = args.next().context("--train-steps N")?.parse()?,
+            "--tile" => tile = Some(args.next().context("--tile PX")?.parse()?),
             "--cuda" => device = cuda_device()?,
             other => bail!("unknown argument {other}"),
         }
@@ -62,7 +64,8 @@ fn main() -> Result<()> {
         arch.flops_per_pixel() * 1024.0 * 1024.0 / 1e9,
         rayon::current_num_threads()
     );
-    let predictor = NetPredictor::new(net, arch.clone(), device.clone());
+    let mut predictor = NetPredictor::new(net, arch.clone(), device.clone());
+    predictor.tile = tile.unwrap_or(predictor.tile);
     let (before, after) = (random_raster(1024, 1), random_raster(1024, 2));
     predictor.predict(&before, &after)?; // warm-up
     let runs = 3;
@@ -72,7 +75,8 @@ fn main() -> Result<()> {
     }
     let seconds = start.elapsed().as_secs_f64() / runs as f64;
     println!(
-        "inference 1024x1024 pair: {:.3} s = {:.2} Mpx/s ({:.1} GFLOP/s effective)",
+        "inference 1024x1024 pair, tiles <= {} px: {:.3} s = {:.2} Mpx/s ({:.1} GFLOP/s effective)",
+        predictor.tile,
         seconds,
         1024.0 * 1024.0 / seconds / 1e6,
         arch.flops_per_pixel() * 1024.0 * 1024.0 / seconds / 1e9

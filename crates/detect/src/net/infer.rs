@@ -83,7 +83,7 @@ impl NetPredictor {
     /// the tile-edge padding still moves interior probabilities by ~10 % of their spread).
     pub fn new(net: ChangeNet, arch: NetArch, device: Device) -> Self {
         NetPredictor {
-            net,
+            net: net.fold_batch_norm(),
             arch,
             device,
             tile: 1024,

@@ -20,7 +20,7 @@
 //! count is a parameter ([`NetArch::bands`]), so 4-band (RGB+NIR) inputs only change the first
 //! conv. Input height and width must be multiples of [`NetArch::size_multiple`].
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
@@ -95,11 +95,12 @@ impl NetArch {
     }
 }
 
-/// A 3x3 convolution (no bias), BatchNorm and ReLU.
+/// A 3x3 convolution (no bias), BatchNorm and ReLU. For inference the BatchNorm is folded
+/// into the convolution ([`ChangeNet::fold_batch_norm`]) and `norm` is `None`.
 #[derive(Module, Debug)]
 pub struct ConvBlock {
     conv: Conv2d,
-    norm: BatchNorm,
+    norm: Option<BatchNorm>,
 }
 
 impl ConvBlock {
@@ -110,12 +111,35 @@ impl ConvBlock {
                 .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
                 .with_bias(false)
                 .init(device),
-            norm: BatchNormConfig::new(channels_out).init(device),
+            norm: Some(BatchNormConfig::new(channels_out).init(device)),
         }
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.norm.forward(self.conv.forward(x)))
+        let y = self.conv.forward(x);
+        relu(match &self.norm {
+            Some(norm) => norm.forward(y),
+            None => y,
+        })
+    }
+
+    /// The same block with its BatchNorm (running statistics) folded into the conv weights
+    /// and bias: `w' = w * s`, `b' = beta - mean * s` with `s = gamma / sqrt(var + eps)`.
+    fn fold_batch_norm(self) -> Self {
+        let Some(norm) = self.norm else {
+            return self;
+        };
+        let mut conv = self.conv;
+        let scale = norm.gamma.val() / norm.running_var.value().add_scalar(norm.epsilon).sqrt();
+        let [channels] = scale.dims();
+        let weight = conv.weight.val() * scale.clone().reshape([channels, 1, 1, 1]);
+        let mut bias = norm.beta.val() - norm.running_mean.value() * scale.clone();
+        if let Some(old) = &conv.bias {
+            bias = bias + old.val() * scale;
+        }
+        conv.weight = Param::from_tensor(weight);
+        conv.bias = Some(Param::from_tensor(bias));
+        ConvBlock { conv, norm: None }
     }
 }
 
@@ -128,6 +152,13 @@ pub struct EncoderStage {
 }
 
 impl EncoderStage {
+    fn fold_batch_norm(self) -> Self {
+        EncoderStage {
+            down: self.down.fold_batch_norm(),
+            refine: self.refine.map(ConvBlock::fold_batch_norm),
+        }
+    }
+
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = self.down.forward(x);
         match &self.refine {
@@ -188,6 +219,25 @@ impl ChangeNet {
             encoder,
             decoder,
             head,
+        }
+    }
+
+    /// The same network for inference only, with every BatchNorm folded into its conv: the
+    /// same outputs as [`Module::valid`] with one pass over each activation less. The result
+    /// cannot be trained further or saved as a checkpoint of this architecture.
+    pub fn fold_batch_norm(self) -> Self {
+        ChangeNet {
+            encoder: self
+                .encoder
+                .into_iter()
+                .map(EncoderStage::fold_batch_norm)
+                .collect(),
+            decoder: self
+                .decoder
+                .into_iter()
+                .map(ConvBlock::fold_batch_norm)
+                .collect(),
+            head: self.head,
         }
     }
 
@@ -266,12 +316,50 @@ mod tests {
         let a = Tensor::<4>::random([1, 3, 48, 64], Distribution::Normal(0.0, 1.0), &device);
         let b = Tensor::<4>::random([1, 3, 48, 64], Distribution::Normal(0.0, 1.0), &device);
         let ab = net.forward(a.clone(), b.clone());
-        let ba = net.forward(b, a);
+        let ba = net.forward(b.clone(), a.clone());
         assert_eq!(ab.dims(), [1, 1, 48, 64]);
-        let diff: f32 = (ab - ba).abs().max().into_scalar();
+        let diff: f32 = (ab.clone() - ba).abs().max().into_scalar();
         assert!(
             diff < 1e-5,
             "BEFORE/AFTER swap changed the output by {diff}"
+        );
+    }
+
+    #[test]
+    fn folding_batch_norm_keeps_the_outputs() {
+        let device = Device::flex().autodiff();
+        device.seed(4);
+        let net = ChangeNet::new(&NetArch::default(), &device);
+        let input = || Tensor::<4>::random([2, 3, 32, 32], Distribution::Normal(0.5, 2.0), &device);
+        // Training-mode passes move the running statistics away from (0, 1).
+        for _ in 0..3 {
+            net.forward(input(), input());
+        }
+        let net = net.valid();
+        let plain = Device::flex();
+        let a = Tensor::<4>::random([1, 3, 32, 32], Distribution::Normal(0.5, 2.0), &plain);
+        let b = Tensor::<4>::random([1, 3, 32, 32], Distribution::Normal(0.5, 2.0), &plain);
+        let reference = net.forward(a.clone(), b.clone());
+        let running_var: f32 = net.encoder[1]
+            .down
+            .norm
+            .as_ref()
+            .unwrap()
+            .running_var
+            .value()
+            .mean()
+            .into_scalar();
+        assert!(
+            (running_var - 1.0).abs() > 1e-3,
+            "running statistics did not move"
+        );
+        let folded: f32 = (net.fold_batch_norm().forward(a, b) - reference)
+            .abs()
+            .max()
+            .into_scalar();
+        assert!(
+            folded < 1e-4,
+            "folding BatchNorm changed the logits by {folded}"
         );
     }
 }
