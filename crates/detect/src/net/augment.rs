@@ -51,8 +51,10 @@ impl Default for AugmentConfig {
 /// label (1 changed, 0 not).
 #[derive(Debug, Clone)]
 pub struct TrainingCrop {
+    /// Standardised BEFORE and AFTER planes.
     pub before: Vec<f32>,
     pub after: Vec<f32>,
+    /// 1 changed, 0 not, `crop * crop`.
     pub label: Vec<f32>,
 }
 

@@ -17,6 +17,7 @@ use super::NetError;
 pub struct CheckpointInfo {
     /// [`NetArch::VERSION`] of the layer layout the weights were saved from.
     pub arch_version: u32,
+    /// The network shape.
     pub arch: NetArch,
     /// Number of scalar parameters (weights and BatchNorm statistics).
     pub parameters: usize,
@@ -27,6 +28,7 @@ pub struct CheckpointInfo {
     pub exclude: Vec<String>,
     /// How many labelled pairs the sets held.
     pub pairs: usize,
+    /// The training recipe ([`crate::net::TrainConfig`]).
     pub seed: u64,
     pub steps: usize,
     pub batch: usize,
@@ -34,6 +36,7 @@ pub struct CheckpointInfo {
     pub augment: AugmentConfig,
     /// Mean loss over the last 10 % of the steps.
     pub final_loss: f32,
+    /// Wall time of the whole training, data loading included.
     pub train_seconds: f64,
 }
 

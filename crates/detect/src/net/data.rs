@@ -19,8 +19,10 @@ pub struct LabelledPair {
     pub set: String,
     /// The file name shared by its three PNGs.
     pub name: String,
+    /// Size in pixels.
     pub width: usize,
     pub height: usize,
+    /// Bands per image (3 for RGB).
     pub bands: usize,
     /// BEFORE pixels, `bands` planes of `width * height`.
     pub before: Vec<f32>,

@@ -31,20 +31,25 @@ use std::path::PathBuf;
 /// Why the change network could not load data, train, save or run.
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
+    /// A PNG of a labelled pair is missing, unreadable or of the wrong size.
     #[error("{}: {message}", path.display())]
     Image { path: PathBuf, message: String },
+    /// A data folder cannot be listed.
     #[error("{}: cannot read the folder: {source}", path.display())]
     Folder {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The data folders hold no pair outside the excluded sets.
     #[error("no labelled pairs found in {dirs:?} (excluding {exclude:?})")]
     NoPairs {
         dirs: Vec<PathBuf>,
         exclude: Vec<String>,
     },
+    /// Weights or their sidecar cannot be written, read or applied.
     #[error("{}: cannot write or read the checkpoint: {message}", path.display())]
     Checkpoint { path: PathBuf, message: String },
+    /// The inputs do not fit each other or the network (size, band count).
     #[error("the rasters do not match: {0}")]
     Mismatch(String),
 }

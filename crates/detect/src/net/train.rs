@@ -25,14 +25,18 @@ pub struct TrainConfig {
     pub data: Vec<PathBuf>,
     /// Set names to leave out (leave-one-set-out evaluation).
     pub exclude: Vec<String>,
+    /// Seeds the weights and every augmentation choice.
     pub seed: u64,
+    /// Optimiser steps.
     pub steps: usize,
     /// Crops per step.
     pub batch: usize,
     /// Peak Adam learning rate (linear warm-up over the first 5 % of steps, then cosine decay
     /// to 5 % of the peak).
     pub learning_rate: f64,
+    /// The network shape.
     pub arch: NetArch,
+    /// How training crops are made.
     pub augment: AugmentConfig,
     /// Where to save the weights (and the `.json` sidecar beside them), if anywhere.
     pub output: Option<PathBuf>,
@@ -72,8 +76,10 @@ impl TrainConfig {
 /// Where training stands after a step (for progress display).
 #[derive(Debug, Clone, Copy)]
 pub struct StepProgress {
+    /// The step just done (from 0) and how many there are.
     pub step: usize,
     pub steps: usize,
+    /// Its batch loss and learning rate.
     pub loss: f32,
     pub learning_rate: f64,
     /// Wall time of this step.
@@ -83,7 +89,9 @@ pub struct StepProgress {
 /// The outcome of [`train`]: the trained network (in inference mode) and its record.
 #[derive(Debug)]
 pub struct TrainReport {
+    /// The trained network, in inference mode.
     pub net: ChangeNet,
+    /// What the checkpoint sidecar records.
     pub info: CheckpointInfo,
     /// The loss of every step.
     pub losses: Vec<f32>,
