@@ -159,13 +159,18 @@ fn main() -> Result<()> {
     )
 }
 
-/// Pixel F1 at threshold 0.5 of each pair and each set in `eval`.
+/// Thresholds of the diagnostic sweep: 0.1, 0.2, ... 0.9.
+const SWEEP: [f32; 9] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/// Pixel F1 at threshold 0.5 of each pair and each set in `eval`, and for diagnosis (it uses
+/// the labels, so it is no result) the set's best F1 over [`SWEEP`].
 fn evaluate(predictor: NetPredictor, eval: &[PathBuf]) -> Result<()> {
     if eval.is_empty() {
         return Ok(());
     }
     let pairs = load_pairs(eval, &[])?;
     let mut by_set: Vec<(String, Confusion)> = Vec::new();
+    let mut sweeps: Vec<[Confusion; 9]> = Vec::new();
     let start = Instant::now();
     let mut pixels = 0;
     for pair in &pairs {
@@ -175,15 +180,31 @@ fn evaluate(predictor: NetPredictor, eval: &[PathBuf]) -> Result<()> {
         let mut own = Confusion::default();
         own.add(&probability, &pair.label, 0.5);
         println!("  {}/{}: F1 {:.3}", pair.set, pair.name, own.f1());
-        match by_set.iter_mut().find(|(s, _)| *s == pair.set) {
-            Some((_, c)) => c.add(&probability, &pair.label, 0.5),
-            None => by_set.push((pair.set.clone(), own)),
+        let index = match by_set.iter_mut().position(|(s, _)| *s == pair.set) {
+            Some(index) => {
+                by_set[index].1.add(&probability, &pair.label, 0.5);
+                index
+            }
+            None => {
+                by_set.push((pair.set.clone(), own));
+                sweeps.push([Confusion::default(); 9]);
+                by_set.len() - 1
+            }
+        };
+        for (confusion, &threshold) in sweeps[index].iter_mut().zip(&SWEEP) {
+            confusion.add(&probability, &pair.label, threshold);
         }
     }
-    for (set, confusion) in &by_set {
+    for ((set, confusion), sweep) in by_set.iter().zip(&sweeps) {
         let (precision, recall) = confusion.precision_recall();
+        let (best, threshold) = sweep
+            .iter()
+            .zip(SWEEP)
+            .map(|(c, t)| (c.f1(), t))
+            .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a });
         println!(
-            "{set}: pixel F1 {:.3} (precision {:.3}, recall {:.3}) at threshold 0.5",
+            "{set}: pixel F1 {:.3} (precision {:.3}, recall {:.3}) at threshold 0.5; \
+             best over thresholds {best:.3} at {threshold} (diagnostic)",
             confusion.f1(),
             precision,
             recall
