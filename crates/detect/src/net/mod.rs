@@ -53,3 +53,8 @@ pub enum NetError {
     #[error("the rasters do not match: {0}")]
     Mismatch(String),
 }
+
+/// Serialises the tests that seed or draw from burn's random generator, which is shared by the
+/// whole process: a test initialising weights while another seeds would not be reproducible.
+#[cfg(test)]
+pub(crate) static BURN_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());

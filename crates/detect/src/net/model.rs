@@ -310,6 +310,9 @@ mod tests {
 
     #[test]
     fn output_has_the_input_size_and_is_symmetric_in_the_dates() {
+        let _rng = crate::net::BURN_RNG
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let device = Device::flex();
         device.seed(3);
         let net = ChangeNet::new(&NetArch::default(), &device).valid();
@@ -327,6 +330,9 @@ mod tests {
 
     #[test]
     fn folding_batch_norm_keeps_the_outputs() {
+        let _rng = crate::net::BURN_RNG
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let device = Device::flex().autodiff();
         device.seed(4);
         let net = ChangeNet::new(&NetArch::default(), &device);

@@ -1,6 +1,8 @@
 //! Training the change network: Adam on BCE + soft-dice loss over batches of augmented crops,
 //! reproducible from a seed (the same seed, data and step count give the same weights on the
-//! same device).
+//! same device). Augmentation draws from its own seeded streams; the initial weights come
+//! from burn's generator, which is process-wide, so nothing else in the process may seed or
+//! draw from it while a training starts.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -232,6 +234,9 @@ mod tests {
 
     #[test]
     fn a_few_steps_give_finite_losses_change_the_weights_and_repeat_exactly() {
+        let _rng = crate::net::BURN_RNG
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let config = tiny_config();
         let report = train(&config, |_| {}).unwrap();
         assert_eq!(report.losses.len(), 3);
