@@ -90,3 +90,55 @@ pub fn load_checkpoint(
         .map_err(|e| fail(weights, e.to_string()))?;
     Ok((net.valid(), info))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Distribution, Tensor};
+
+    #[test]
+    fn weights_and_sidecar_round_trip_and_a_foreign_version_is_refused() {
+        let _rng = crate::net::BURN_RNG
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let device = Device::flex();
+        device.seed(21);
+        let arch = NetArch::default();
+        let net = ChangeNet::new(&arch, &device);
+        let mut info = CheckpointInfo {
+            arch_version: NetArch::VERSION,
+            arch: arch.clone(),
+            parameters: net.num_params(),
+            flops_per_pixel: arch.flops_per_pixel(),
+            sets: vec!["dsifn".into()],
+            exclude: vec!["levir".into()],
+            pairs: 10,
+            seed: 21,
+            steps: 0,
+            batch: 8,
+            learning_rate: 2e-3,
+            augment: AugmentConfig::default(),
+            final_loss: 1.0,
+            train_seconds: 0.0,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let weights = dir.path().join("net.bpk");
+        let a = Tensor::<4>::random([1, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
+        let b = Tensor::<4>::random([1, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
+        let expected = net.forward(a.clone(), b.clone());
+        save_checkpoint(net, &info, &weights).unwrap();
+        let (loaded, loaded_info) = load_checkpoint(&weights, &device).unwrap();
+        assert_eq!(loaded_info, info);
+        let diff: f32 = (loaded.forward(a, b) - expected).abs().max().into_scalar();
+        assert!(diff < 1e-6, "loaded weights differ ({diff})");
+
+        info.arch_version += 1;
+        std::fs::write(
+            sidecar_path(&weights),
+            serde_json::to_string(&info).unwrap(),
+        )
+        .unwrap();
+        let err = load_checkpoint(&weights, &device).unwrap_err();
+        assert!(err.to_string().contains("architecture version"), "{err}");
+    }
+}
