@@ -42,6 +42,7 @@ pub mod eval;
 pub mod imad;
 mod linalg;
 pub mod morphology;
+pub mod net;
 pub mod objects;
 pub mod oscd;
 pub mod png_image;
