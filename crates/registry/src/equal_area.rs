@@ -100,7 +100,11 @@ fn map_polygon(
     let map_ring = |ring: &LineString<f64>| -> Result<LineString<f64>, raster::CrsError> {
         ring.0
             .iter()
-            .map(|c| transform.transform_point(c.x, c.y).map(|(x, y)| Coord { x, y }))
+            .map(|c| {
+                transform
+                    .transform_point(c.x, c.y)
+                    .map(|(x, y)| Coord { x, y })
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(LineString::new)
     };
@@ -164,7 +168,10 @@ mod tests {
         let equal_area = basis.area_m2(&square).unwrap();
         let utm_area = square.unsigned_area();
         let k = utm_scale_factor(-84.0, 34.0, -87.0);
-        assert!(k > 1.0005, "the test square must be where UTM distorts: k = {k}");
+        assert!(
+            k > 1.0005,
+            "the test square must be where UTM distorts: k = {k}"
+        );
         let ratio = utm_area / equal_area;
         assert!(
             (ratio - k * k).abs() < 2e-6,

@@ -18,8 +18,10 @@
 //! * **Outline regularisation.** Squaring or fitting a rectangle to an outline changes its
 //!   area; the change `|A_regularised - A_pixel edges|` is the term of that choice.
 //!
-//! The three come from separate causes and are taken as independent: their half-widths
-//! combine in quadrature.
+//! The edge and residual terms come from separate causes and are taken as independent: their
+//! half-widths combine in quadrature. The regularisation change is no random error but a
+//! known difference between two outlines of the same pixels (a rectangle on a convex hull only
+//! ever grows), so it is added in full ([`Source::added`]).
 //!
 //! **Length and width.** The minimum rotated rectangle (rotating calipers on the convex hull)
 //! of the pixel-edge outline gives the building's direction, but its sides touch the outer
@@ -28,8 +30,9 @@
 //! right-angle regularisation puts them (the line through the middle of each staircase) and
 //! length and width are that outline's extents along and across the direction; the
 //! rectangle's own sides are the fallback where no right-angle form exists. Each extent has two
-//! ends, each placed to ±GSD/2 and moved by the residual `rmse × GSD`, the two ends
-//! independent: `√2 × GSD / 2` and `√2 × rmse × GSD`.
+//! ends, and under the same model as the area (an offset the same all round) both move
+//! together: the half-widths are `2 × GSD / 2 = GSD` for the edge position and `2 × rmse × GSD`
+//! for the residual.
 
 use geo::{Area, ConvexHull, Euclidean, Length, MinimumRotatedRect, Simplify};
 use geo_types::{Coord, LineString, Polygon};
@@ -124,15 +127,15 @@ pub fn measure_footprint(
         .chain(simplified.interiors())
         .map(|ring| Euclidean.length(ring))
         .sum::<f64>();
-    let rectangle = pixel_edges
-        .convex_hull()
-        .minimum_rotated_rect()
-        .ok_or(RegistryError::EmptyOutline {
-            vertices: outline.exterior.len(),
-        })?;
+    let rectangle =
+        pixel_edges
+            .convex_hull()
+            .minimum_rotated_rect()
+            .ok_or(RegistryError::EmptyOutline {
+                vertices: outline.exterior.len(),
+            })?;
     let (mut length, mut width, angle) = sides(rectangle.exterior());
-    let squared =
-        regularise_right_angles(&pixel_edges, angle, options.simplify_tolerance_px * gsd);
+    let squared = regularise_right_angles(&pixel_edges, angle, options.simplify_tolerance_px * gsd);
     if let Some(squared) = &squared {
         (length, width) = extents(squared.exterior(), angle);
     }
@@ -156,25 +159,25 @@ pub fn measure_footprint(
         ),
     ];
     if options.regularisation != Regularisation::PixelEdges {
-        area_sources.push(Source::new("outline regularisation", change));
+        area_sources.push(Source::added("outline regularisation", change));
     }
     let extent = |value: f64| {
-        Measure::from_independent(
+        Measure::new(
             value,
             vec![
                 Source::new(
-                    format!("edge position ±½ pixel at each end (GSD {gsd:.2} m)"),
-                    std::f64::consts::SQRT_2 * gsd / 2.0,
+                    format!("edge position ±½ pixel at both ends (GSD {gsd:.2} m)"),
+                    gsd,
                 ),
                 Source::new(
-                    format!("co-registration residual {coreg_rmse_px:.2} px at each end"),
-                    std::f64::consts::SQRT_2 * coreg_rmse_px * gsd,
+                    format!("co-registration residual {coreg_rmse_px:.2} px at both ends"),
+                    2.0 * coreg_rmse_px * gsd,
                 ),
             ],
         )
     };
     Ok(FootprintMeasure {
-        area_m2: Measure::from_independent(area, area_sources),
+        area_m2: Measure::new(area, area_sources),
         length_m: extent(length),
         width_m: extent(width),
         perimeter_m: perimeter,
@@ -189,7 +192,8 @@ pub fn measure_footprint(
 /// The longer and shorter side of a rectangle ring and the direction of the longer (radians).
 fn sides(ring: &LineString<f64>) -> (f64, f64, f64) {
     let c = &ring.0;
-    let side = |a: Coord<f64>, b: Coord<f64>| ((b.x - a.x).hypot(b.y - a.y), (b.y - a.y).atan2(b.x - a.x));
+    let side =
+        |a: Coord<f64>, b: Coord<f64>| ((b.x - a.x).hypot(b.y - a.y), (b.y - a.y).atan2(b.x - a.x));
     let (first, a1) = side(c[0], c[1]);
     let (second, a2) = side(c[1], c[2]);
     if first >= second {
@@ -269,15 +273,23 @@ mod tests {
                 ..OutlineOptions::default()
             };
             let m = measure_footprint(&outline, &grid, &basis, 0.3, &options).unwrap();
-            assert!(m.area_m2.contains(true_area), "{regularisation:?}: {:?} vs {true_area}", m.area_m2);
+            assert!(
+                m.area_m2.contains(true_area),
+                "{regularisation:?}: {:?} vs {true_area}",
+                m.area_m2
+            );
             assert!(m.length_m.contains(42.3), "{:?}", m.length_m);
             assert!(m.width_m.contains(17.6), "{:?}", m.width_m);
             // The simplified perimeter is about the rectangle's (the staircase's is 31% longer).
             let true_perimeter = 2.0 * (42.3 + 17.6);
-            assert!((m.perimeter_m / true_perimeter - 1.0).abs() < 0.03, "{}", m.perimeter_m);
+            assert!(
+                (m.perimeter_m / true_perimeter - 1.0).abs() < 0.03,
+                "{}",
+                m.perimeter_m
+            );
             let edge = m.perimeter_m * m.gsd_m / 2.0;
             let coreg = 0.3 * m.gsd_m * m.perimeter_m;
-            let expected = (edge * edge + coreg * coreg + m.regularisation_change_m2.powi(2)).sqrt();
+            let expected = (edge * edge + coreg * coreg).sqrt() + m.regularisation_change_m2.abs();
             assert!((m.area_m2.half_width() - expected).abs() < 1e-9);
         }
     }
@@ -287,7 +299,8 @@ mod tests {
         let truth = rotated_rectangle(20.0, 12.0, 61.0);
         let (grid, outline) = burnt(&truth);
         let basis = EqualArea::for_grid(&grid).unwrap();
-        let m = measure_footprint(&outline, &grid, &basis, 0.0, &OutlineOptions::default()).unwrap();
+        let m =
+            measure_footprint(&outline, &grid, &basis, 0.0, &OutlineOptions::default()).unwrap();
         let pixels = outline.area();
         assert!((m.area_m2.value - pixels * m.gsd_m * m.gsd_m).abs() < 1e-6 * m.area_m2.value);
         assert_eq!(m.regularisation_change_m2, 0.0);
@@ -306,8 +319,16 @@ mod tests {
             ..OutlineOptions::default()
         };
         let m = measure_footprint(&outline, &grid, &basis, 0.0, &options).unwrap();
-        let source = m.area_m2.sources.iter().find(|s| s.name == "outline regularisation").unwrap();
-        assert!(m.regularisation_change_m2 > 0.0, "a hull-based rectangle only grows");
+        let source = m
+            .area_m2
+            .sources
+            .iter()
+            .find(|s| s.name == "outline regularisation")
+            .unwrap();
+        assert!(
+            m.regularisation_change_m2 > 0.0,
+            "a hull-based rectangle only grows"
+        );
         assert_eq!(source.half_width, m.regularisation_change_m2);
     }
 }

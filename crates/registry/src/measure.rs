@@ -13,14 +13,27 @@ pub struct Source {
     pub name: String,
     /// The half-width of the interval this source alone would give.
     pub half_width: f64,
+    /// Whether the error is random and independent of the others (combined in quadrature) or
+    /// a deterministic difference, such as the area a chosen outline adds (added in full).
+    pub independent: bool,
 }
 
 impl Source {
-    /// A named contribution of `half_width` (its absolute value is kept).
+    /// A random contribution of `half_width`, independent of the others (absolute value kept).
     pub fn new(name: impl Into<String>, half_width: f64) -> Source {
         Source {
             name: name.into(),
             half_width: half_width.abs(),
+            independent: true,
+        }
+    }
+
+    /// A deterministic contribution of `half_width` (absolute value kept), added in full to
+    /// the interval rather than in quadrature: it cannot be expected to cancel.
+    pub fn added(name: impl Into<String>, half_width: f64) -> Source {
+        Source {
+            independent: false,
+            ..Source::new(name, half_width)
         }
     }
 }
@@ -43,21 +56,31 @@ pub struct Measure {
 }
 
 impl Measure {
-    /// A measure whose sources are independent: their half-widths combine in quadrature
-    /// (root sum of squares), as the variances of independent errors add.
+    /// A measure with the interval its sources make: the half-widths of independent sources
+    /// combine in quadrature (root sum of squares, as the variances of independent errors
+    /// add), and those of [`Source::added`] sources are added to that in full.
     ///
     /// ```
     /// use registry::{Measure, Source};
-    /// let m = Measure::from_independent(100.0, vec![Source::new("a", 3.0), Source::new("b", 4.0)]);
+    /// let m = Measure::new(100.0, vec![Source::new("a", 3.0), Source::new("b", 4.0)]);
     /// assert_eq!((m.low, m.high), (95.0, 105.0));
+    /// let m = Measure::new(100.0, vec![Source::new("a", 3.0), Source::added("outline", 1.0)]);
+    /// assert_eq!((m.low, m.high), (96.0, 104.0));
     /// ```
-    pub fn from_independent(value: f64, mut sources: Vec<Source>) -> Measure {
+    pub fn new(value: f64, mut sources: Vec<Source>) -> Measure {
         sources.sort_by(|a, b| b.half_width.total_cmp(&a.half_width));
-        let half_width = sources
+        let independent = sources
             .iter()
+            .filter(|s| s.independent)
             .map(|s| s.half_width * s.half_width)
             .sum::<f64>()
             .sqrt();
+        let added = sources
+            .iter()
+            .filter(|s| !s.independent)
+            .map(|s| s.half_width)
+            .sum::<f64>();
+        let half_width = independent + added;
         Measure {
             value,
             low: value - half_width,
@@ -83,16 +106,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn independent_sources_add_in_quadrature_and_are_listed_largest_first() {
-        let m = Measure::from_independent(
+    fn independent_sources_add_in_quadrature_others_in_full_largest_listed_first() {
+        let m = Measure::new(
             10.0,
             vec![
                 Source::new("small", -0.5),
                 Source::new("big", 1.2),
-                Source::new("zero", 0.0),
+                Source::added("outline", 0.1),
             ],
         );
-        assert!((m.half_width() - (1.2f64.powi(2) + 0.25).sqrt()).abs() < 1e-12);
+        assert!((m.half_width() - (1.2f64.powi(2) + 0.25).sqrt() - 0.1).abs() < 1e-12);
         assert_eq!(m.sources[0].name, "big");
         assert_eq!(m.sources[1].half_width, 0.5);
         assert_eq!(m.level, LEVEL);
@@ -101,7 +124,7 @@ mod tests {
 
     #[test]
     fn a_measure_without_sources_has_a_zero_width_interval() {
-        let m = Measure::from_independent(3.0, Vec::new());
+        let m = Measure::new(3.0, Vec::new());
         assert_eq!((m.low, m.value, m.high), (3.0, 3.0, 3.0));
     }
 }

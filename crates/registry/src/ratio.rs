@@ -5,8 +5,9 @@ use crate::measure::{Measure, Source};
 /// The ratio `a / b` with its interval, by first-order propagation of relative errors.
 ///
 /// The errors of `a` and `b` are taken as **independent**: each source of `a` and of `b` keeps
-/// its name (prefixed "numerator: " or "denominator: ") and becomes a relative contribution
-/// `ratio * half_width / value`, and all of them combine in quadrature. Two outlines from one
+/// its name (prefixed "numerator: " or "denominator: ") and kind and becomes a relative
+/// contribution `ratio * half_width / value`; the independent ones of both combine in
+/// quadrature, the deterministic ones ([`Source::added`]) are added in full. Two outlines from one
 /// image share the image's blur and threshold, which push both areas the same way; those
 /// errors are positively correlated and partly cancel in a ratio, so treating them as
 /// independent gives an interval that is wide rather than narrow.
@@ -16,8 +17,8 @@ use crate::measure::{Measure, Source};
 ///
 /// ```
 /// use registry::{compare, Measure, Source};
-/// let a = Measure::from_independent(130.0, vec![Source::new("edge", 3.0)]);
-/// let b = Measure::from_independent(100.0, vec![Source::new("edge", 4.0)]);
+/// let a = Measure::new(130.0, vec![Source::new("edge", 3.0)]);
+/// let b = Measure::new(100.0, vec![Source::new("edge", 4.0)]);
 /// let r = compare(&a, &b);
 /// assert!((r.value - 1.3).abs() < 1e-12);
 /// assert!((r.half_width() - 1.3 * ((3.0f64 / 130.0).powi(2) + 0.04f64.powi(2)).sqrt()).abs() < 1e-12);
@@ -27,17 +28,16 @@ pub fn compare(a: &Measure, b: &Measure) -> Measure {
     let relative = |m: &Measure, role: &str| -> Vec<Source> {
         m.sources
             .iter()
-            .map(|s| {
-                Source::new(
-                    format!("{role}: {}", s.name),
-                    ratio * s.half_width / m.value,
-                )
+            .map(|s| Source {
+                name: format!("{role}: {}", s.name),
+                half_width: (ratio * s.half_width / m.value).abs(),
+                independent: s.independent,
             })
             .collect()
     };
     let mut sources = relative(a, "numerator");
     sources.extend(relative(b, "denominator"));
-    Measure::from_independent(ratio, sources)
+    Measure::new(ratio, sources)
 }
 
 #[cfg(test)]
@@ -46,11 +46,11 @@ mod tests {
 
     #[test]
     fn a_ratio_keeps_every_named_source_of_both_measures() {
-        let a = Measure::from_independent(
+        let a = Measure::new(
             50.0,
             vec![Source::new("edge", 2.0), Source::new("coreg", 1.0)],
         );
-        let b = Measure::from_independent(200.0, vec![Source::new("edge", 4.0)]);
+        let b = Measure::new(200.0, vec![Source::new("edge", 4.0)]);
         let r = compare(&a, &b);
         assert_eq!(r.value, 0.25);
         let names: Vec<&str> = r.sources.iter().map(|s| s.name.as_str()).collect();
@@ -65,8 +65,8 @@ mod tests {
 
     #[test]
     fn a_measure_compared_with_an_exact_one_keeps_its_relative_width() {
-        let a = Measure::from_independent(80.0, vec![Source::new("edge", 8.0)]);
-        let exact = Measure::from_independent(40.0, Vec::new());
+        let a = Measure::new(80.0, vec![Source::new("edge", 8.0)]);
+        let exact = Measure::new(40.0, Vec::new());
         let r = compare(&a, &exact);
         assert!((r.low - 1.8).abs() < 1e-12 && (r.high - 2.2).abs() < 1e-12);
     }

@@ -143,9 +143,16 @@ mod tests {
         let back = square.rotate_around_point(-25.0, geo_types::Point::new(0.0, 0.0));
         for w in back.exterior().0.windows(2) {
             let (dx, dy) = (w[1].x - w[0].x, w[1].y - w[0].y);
-            assert!(dx.abs() < 1e-9 || dy.abs() < 1e-9, "side {dx}, {dy} is not axis-parallel");
+            assert!(
+                dx.abs() < 1e-9 || dy.abs() < 1e-9,
+                "side {dx}, {dy} is not axis-parallel"
+            );
         }
-        assert!((back.unsigned_area() - 500.0).abs() < 8.0, "{}", back.unsigned_area());
+        assert!(
+            (back.unsigned_area() - 500.0).abs() < 8.0,
+            "{}",
+            back.unsigned_area()
+        );
     }
 
     #[test]
