@@ -51,7 +51,9 @@ pub enum Regularisation {
     /// The exact pixel-edge outline (its area is the pixel count times the pixel area).
     PixelEdges,
     /// Simplified and squared to the building's dominant direction
-    /// ([`regularise_right_angles`]); the minimum rotated rectangle where that fails.
+    /// ([`regularise_right_angles`]), where the squared outline's area stays within the edge
+    /// term (`perimeter × GSD / 2`) of the pixel-edge outline's; elsewhere the building has
+    /// no right-angle form and the pixel-edge outline is delivered (and reported as such).
     RightAngles,
     /// The minimum rotated rectangle (rotating calipers on the convex hull).
     MinimumRectangle,
@@ -92,7 +94,8 @@ pub struct FootprintMeasure {
     pub gsd_m: f64,
     /// The co-registration residual assumed, pixels.
     pub coreg_rmse_px: f64,
-    /// How the delivered outline was drawn.
+    /// How the delivered outline was actually drawn (squaring can be declined, see
+    /// [`Regularisation::RightAngles`]).
     pub regularisation: Regularisation,
     /// Area of the delivered outline minus area of the pixel-edge outline, m² (zero for
     /// [`Regularisation::PixelEdges`]).
@@ -140,10 +143,18 @@ pub fn measure_footprint(
         (length, width) = extents(squared.exterior(), angle);
     }
 
-    let delivered = match options.regularisation {
-        Regularisation::PixelEdges => pixel_edges,
-        Regularisation::RightAngles => squared.unwrap_or_else(|| rectangle.clone()),
-        Regularisation::MinimumRectangle => rectangle,
+    let edge_term = perimeter * gsd / 2.0;
+    let (delivered, regularisation) = match options.regularisation {
+        Regularisation::PixelEdges => (pixel_edges.clone(), Regularisation::PixelEdges),
+        // Squaring is kept only where the pixels allow it: a change of area beyond the edge
+        // term means the building has no right-angle form (a slanted or curved wall).
+        Regularisation::RightAngles => match squared {
+            Some(squared) if (squared.unsigned_area() - pixel_edge_area).abs() <= edge_term => {
+                (squared, Regularisation::RightAngles)
+            }
+            _ => (pixel_edges.clone(), Regularisation::PixelEdges),
+        },
+        Regularisation::MinimumRectangle => (rectangle, Regularisation::MinimumRectangle),
     };
     let area = delivered.unsigned_area();
     let change = area - pixel_edge_area;
@@ -151,14 +162,14 @@ pub fn measure_footprint(
     let mut area_sources = vec![
         Source::new(
             format!("edge position ±½ pixel along the perimeter (GSD {gsd:.2} m, perimeter {perimeter:.1} m)"),
-            perimeter * gsd / 2.0,
+            edge_term,
         ),
         Source::new(
             format!("co-registration residual {coreg_rmse_px:.2} px"),
             coreg_rmse_px * gsd * perimeter,
         ),
     ];
-    if options.regularisation != Regularisation::PixelEdges {
+    if regularisation != Regularisation::PixelEdges {
         area_sources.push(Source::added("outline regularisation", change));
     }
     let extent = |value: f64| {
@@ -183,7 +194,7 @@ pub fn measure_footprint(
         perimeter_m: perimeter,
         gsd_m: gsd,
         coreg_rmse_px,
-        regularisation: options.regularisation,
+        regularisation,
         regularisation_change_m2: change,
         outline: basis.unproject(&delivered)?,
     })
@@ -330,5 +341,22 @@ mod tests {
             "a hull-based rectangle only grows"
         );
         assert_eq!(source.half_width, m.regularisation_change_m2);
+    }
+
+    #[test]
+    fn squaring_is_declined_where_the_building_has_no_right_angles() {
+        let (cx, cy) = (733_550.3, 3_724_950.2);
+        let triangle =
+            polygon![(x: cx, y: cy), (x: cx + 30.0, y: cy + 4.0), (x: cx + 9.0, y: cy + 26.0)];
+        let (grid, outline) = burnt(&triangle);
+        let basis = EqualArea::for_grid(&grid).unwrap();
+        let options = OutlineOptions {
+            regularisation: Regularisation::RightAngles,
+            ..OutlineOptions::default()
+        };
+        let m = measure_footprint(&outline, &grid, &basis, 0.0, &options).unwrap();
+        assert_eq!(m.regularisation, Regularisation::PixelEdges);
+        assert_eq!(m.regularisation_change_m2, 0.0);
+        assert!(m.area_m2.contains(basis.area_m2(&triangle).unwrap()));
     }
 }

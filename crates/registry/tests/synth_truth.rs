@@ -67,7 +67,7 @@ fn parts(
             let grown = synth::Rect {
                 length: rect.length + 2.0 * grow,
                 width: rect.width + 2.0 * grow,
-                ..rect.clone()
+                ..*rect
             };
             let ring: Vec<Coord<f64>> = grown
                 .corners()
@@ -193,8 +193,8 @@ fn tally(
             // building over itself on the date before.
             let index = |id: &str| site.buildings.iter().position(|b| b.id == id).unwrap();
             let (new, original) = (index("hall-new"), index("hall-original"));
-            for date in 0..site.acquisitions.len() {
-                if let (Some(a), Some(b)) = (&measured[new][date], &measured[original][date]) {
+            for (a, b) in measured[new].iter().zip(&measured[original]) {
+                if let (Some(a), Some(b)) = (a, b) {
                     t.ratios.count(&compare(&a.0, &b.0), a.1 / b.1);
                 }
             }
