@@ -5,7 +5,7 @@
 //! polygon boolean operations (`geo::BooleanOps`).
 //!
 //! `cargo test --release -p registry --test spacenet_roundtrip -- --nocapture` prints the
-//! figures.
+//! figures. GDAL's `gdal_rasterize` is the referee of the burning itself.
 
 use detect::{polygonize, Components};
 use geo::{Area, BooleanOps};
@@ -188,5 +188,59 @@ fn burnt_and_traced_footprints_match_the_spacenet_truth() {
     assert!(
         inside as f64 >= 0.9 * n as f64,
         "{inside}/{n} intervals hold the truth"
+    );
+}
+
+#[test]
+fn burning_agrees_with_gdal_rasterize_pixel_for_pixel() {
+    let image = GeoTiff::open(testkit::data_file("spacenet-atlanta/image.tif")).unwrap();
+    let grid = image.grid().clone();
+    let mut ours = vec![false; grid.width * grid.height];
+    for (shape, _) in footprints() {
+        for p in &shape.0 {
+            for (m, burnt) in ours.iter_mut().zip(rasterize(p, &grid)) {
+                *m |= burnt;
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gdal_burnt.tif");
+    let (x0, y0, x1, y1) = grid.bounds();
+    let te = [x0, y0, x1, y1].map(|v| v.to_string());
+    let size = [grid.width, grid.height].map(|v| v.to_string());
+    let geojson = testkit::data_file("spacenet-atlanta/buildings.geojson");
+    testkit::run_tool(
+        "gdal_rasterize",
+        &[
+            "-q",
+            "-burn",
+            "1",
+            "-ot",
+            "Byte",
+            "-te",
+            &te[0],
+            &te[1],
+            &te[2],
+            &te[3],
+            "-ts",
+            &size[0],
+            &size[1],
+            geojson.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    let gdal = GeoTiff::open(&out).unwrap();
+    assert_eq!(gdal.grid().transform, grid.transform);
+    let theirs = gdal.read_window(&grid.full_window()).unwrap();
+    let disagree = ours
+        .iter()
+        .zip(theirs.band(0))
+        .filter(|(&a, &b)| a != (b > 0.0))
+        .count();
+    let burnt = ours.iter().filter(|&&m| m).count();
+    println!("gdal_rasterize: {burnt} pixels burnt, {disagree} disagree");
+    assert_eq!(
+        disagree, 0,
+        "{disagree} of {burnt} pixels differ from gdal_rasterize"
     );
 }
