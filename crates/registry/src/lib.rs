@@ -1,0 +1,25 @@
+//! Buildings for sitewatch: the measurement of footprints with honest intervals, and their
+//! comparison.
+//!
+//! A building's pixel-edge outline (from [`detect::polygonize`]) becomes a
+//! [`FootprintMeasure`]: area on a true equal-area basis ([`EqualArea`], a site-centred
+//! Lambert azimuthal equal-area projection), length and width from the minimum rotated
+//! rectangle, optionally a regularised outline, each figure a [`Measure`] with its 95%
+//! interval and the named sources of its uncertainty. [`compare`] gives the ratio of two
+//! measures with its interval. No figure leaves without its interval.
+
+pub mod equal_area;
+pub mod error;
+pub mod footprint;
+pub mod measure;
+pub mod rasterize;
+pub mod ratio;
+pub mod regularise;
+
+pub use equal_area::EqualArea;
+pub use error::RegistryError;
+pub use footprint::{measure_footprint, FootprintMeasure, OutlineOptions, Regularisation};
+pub use measure::{Measure, Source, LEVEL};
+pub use rasterize::rasterize;
+pub use ratio::compare;
+pub use regularise::regularise_right_angles;
