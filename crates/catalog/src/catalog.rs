@@ -22,6 +22,8 @@ impl Catalog {
     /// Opens the catalog at `path`, creating it when no file is there. An existing file must
     /// be a sitewatch catalog: any other file (text, another SQLite database, a GeoPackage
     /// made by another program) is refused and left byte for byte as it was.
+    /// A catalog written by an older sitewatch gets the tables added since (in one
+    /// transaction) and is then read and written as any other.
     pub fn open(path: impl AsRef<Path>) -> Result<Catalog, CatalogError> {
         let path = path.as_ref().to_path_buf();
         let fail = |kind: CatalogErrorKind| CatalogError {
@@ -42,8 +44,13 @@ impl Catalog {
             .take(100)
             .read_to_end(&mut header)?;
         geopackage::check_header(&header)?;
-        let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        geopackage::check_sitewatch(&conn)?;
+        let mut conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let found = geopackage::check_sitewatch(&conn)?;
+        if geopackage::needs_upgrade(found) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+            geopackage::upgrade(&tx, found)?;
+            tx.commit()?;
+        }
         Ok(Catalog {
             path: path.to_path_buf(),
             conn,

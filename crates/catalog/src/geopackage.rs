@@ -12,7 +12,7 @@ pub(crate) const APPLICATION_ID: u32 = 0x4750_4B47;
 /// `PRAGMA user_version` of GeoPackage 1.3: the version this file follows.
 const USER_VERSION: u32 = 10300;
 /// The version of the sitewatch tables in this crate, stored in `sitewatch_catalog`.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// The GeoPackage core tables (spec annex C), without the tile tables a vector-only file needs
 /// not have.
@@ -133,41 +133,74 @@ CREATE TABLE alignments (
 );
 ";
 
+/// The `events` table, added in schema 2. Dates are ISO 8601 text, a day (`2021-04-11`) or an
+/// instant (`2021-04-11T05:42:00.000Z`), so the column is TEXT: GeoPackage DATE and DATETIME
+/// each allow only one of the two.
+const EVENTS_TABLE: &str = "
+CREATE TABLE events (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  site_fid INTEGER NOT NULL REFERENCES sites(fid),
+  date TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('visit', 'media', 'report', 'construction', 'other')),
+  source TEXT NOT NULL CHECK (length(trim(source)) > 0),
+  note TEXT,
+  created DATETIME NOT NULL
+);
+CREATE INDEX events_site_date ON events(site_fid, date);
+";
+
+/// The tables each schema version after 1 added: a catalog of an older schema gets them when
+/// it is opened, so its sites and scenes stay usable.
+const UPGRADES: [(i64, &str); 1] = [(2, EVENTS_TABLE)];
+
 /// A table of the catalog as `gpkg_contents` lists it.
 struct Layer {
     table: &'static str,
     /// A feature layer with a `geom` polygon column in EPSG:4326, else an attribute table.
     spatial: bool,
     description: &'static str,
+    /// The schema version that added the table.
+    since: i64,
 }
 
-const LAYERS: [Layer; 5] = [
+const LAYERS: [Layer; 6] = [
     Layer {
         table: "sites",
         spatial: true,
         description:
             "Sites of interest: AOI polygon, names and aliases, ring distance, analysis grid",
+        since: 1,
     },
     Layer {
         table: "scenes",
         spatial: true,
         description:
             "Image acquisitions: footprint polygon, time, sensor, GSD, credit, native grid",
+        since: 1,
     },
     Layer {
         table: "scene_files",
         spatial: false,
         description: "The files of each scene (bands or tiles) with their sha256",
+        since: 1,
     },
     Layer {
         table: "alignments",
         spatial: false,
         description: "How each scene was brought onto its site grid, and how well",
+        since: 1,
     },
     Layer {
         table: "sitewatch_catalog",
         spatial: false,
         description: "Marks the file as a sitewatch catalog and records its schema version",
+        since: 1,
+    },
+    Layer {
+        table: "events",
+        spatial: false,
+        description: "Dated, sourced facts about each site: visits, media, reports, construction",
+        since: 2,
     },
 ];
 
@@ -178,23 +211,11 @@ pub(crate) fn create(conn: &Connection) -> Result<(), CatalogErrorKind> {
     conn.pragma_update(None, "user_version", USER_VERSION as i32)?;
     conn.execute_batch(GPKG_TABLES)?;
     conn.execute_batch(SITEWATCH_TABLES)?;
+    for (_, tables) in UPGRADES {
+        conn.execute_batch(tables)?;
+    }
     for layer in &LAYERS {
-        let (data_type, srs_id) = if layer.spatial {
-            ("features", Some(WGS84_SRS_ID))
-        } else {
-            ("attributes", None)
-        };
-        conn.execute(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-             VALUES (?1, ?2, ?1, ?3, ?4)",
-            (layer.table, data_type, layer.description, srs_id),
-        )?;
-        if layer.spatial {
-            conn.execute(
-                "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
-                (layer.table, GEOMETRY_TYPE_NAME, WGS84_SRS_ID),
-            )?;
-        }
+        register_layer(conn, layer)?;
     }
     conn.execute(
         "INSERT INTO sitewatch_catalog (key, value) VALUES ('schema_version', ?1), ('created_by', ?2)",
@@ -202,6 +223,48 @@ pub(crate) fn create(conn: &Connection) -> Result<(), CatalogErrorKind> {
             SCHEMA_VERSION.to_string(),
             concat!("sitewatch catalog ", env!("CARGO_PKG_VERSION")),
         ),
+    )?;
+    Ok(())
+}
+
+/// Lists `layer` in `gpkg_contents` (and, for a feature layer, `gpkg_geometry_columns`).
+fn register_layer(conn: &Connection, layer: &Layer) -> Result<(), CatalogErrorKind> {
+    let (data_type, srs_id) = if layer.spatial {
+        ("features", Some(WGS84_SRS_ID))
+    } else {
+        ("attributes", None)
+    };
+    conn.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+         VALUES (?1, ?2, ?1, ?3, ?4)",
+        (layer.table, data_type, layer.description, srs_id),
+    )?;
+    if layer.spatial {
+        conn.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
+            (layer.table, GEOMETRY_TYPE_NAME, WGS84_SRS_ID),
+        )?;
+    }
+    Ok(())
+}
+
+/// Whether a catalog of schema `found` lacks tables this crate writes.
+pub(crate) fn needs_upgrade(found: i64) -> bool {
+    found < SCHEMA_VERSION
+}
+
+/// Brings a catalog of schema `found` (checked by [`check_sitewatch`]) up to this crate's
+/// schema: creates and registers the tables added since, inside the caller's transaction.
+pub(crate) fn upgrade(conn: &Connection, found: i64) -> Result<(), CatalogErrorKind> {
+    for (version, tables) in UPGRADES.iter().filter(|(v, _)| *v > found) {
+        conn.execute_batch(tables)?;
+        for layer in LAYERS.iter().filter(|l| l.since == *version) {
+            register_layer(conn, layer)?;
+        }
+    }
+    conn.execute(
+        "UPDATE sitewatch_catalog SET value = ?1 WHERE key = 'schema_version'",
+        [SCHEMA_VERSION.to_string()],
     )?;
     Ok(())
 }
@@ -228,8 +291,8 @@ pub(crate) fn check_header(header: &[u8]) -> Result<(), CatalogErrorKind> {
 }
 
 /// Checks that an opened GeoPackage holds the sitewatch tables in a schema version this
-/// crate reads.
-pub(crate) fn check_sitewatch(conn: &Connection) -> Result<(), CatalogErrorKind> {
+/// crate reads, and returns that version.
+pub(crate) fn check_sitewatch(conn: &Connection) -> Result<i64, CatalogErrorKind> {
     let has_table = |name: &str| -> Result<bool, rusqlite::Error> {
         conn.query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
@@ -269,7 +332,7 @@ pub(crate) fn check_sitewatch(conn: &Connection) -> Result<(), CatalogErrorKind>
             supported: SCHEMA_VERSION,
         });
     }
-    for layer in &LAYERS {
+    for layer in LAYERS.iter().filter(|l| l.since <= found) {
         if !has_table(layer.table)? {
             return Err(CatalogErrorKind::Damaged(format!(
                 "the {} table is missing",
@@ -277,7 +340,7 @@ pub(crate) fn check_sitewatch(conn: &Connection) -> Result<(), CatalogErrorKind>
             )));
         }
     }
-    Ok(())
+    Ok(found)
 }
 
 /// Records in `gpkg_contents` that `table` changed now; for a feature layer, also stores its
@@ -387,6 +450,15 @@ mod tests {
                 reason: None,
             })
             .unwrap();
+        catalog
+            .add_event(crate::NewEvent {
+                site: "Natanz".into(),
+                date: "2021-04-11".parse().unwrap(),
+                kind: crate::EventKind::Report,
+                source: "https://example.org/natanz".into(),
+                note: None,
+            })
+            .unwrap();
         let path = dir.path().join("dossier.gpkg");
         let path = path.to_str().unwrap();
 
@@ -409,6 +481,8 @@ mod tests {
             assert!(layer.contains(&extent), "{extent} not in {layer}");
             assert!(layer.contains("ID[\"EPSG\",4326]"), "{layer}");
         }
+        let events = layer_section(&summary, "events");
+        assert!(events.contains("Geometry: None") && events.contains("Feature Count: 1"));
         let files = layer_section(&summary, "scene_files");
         assert!(files.contains("Geometry: None") && files.contains("Feature Count: 4"));
         assert!(sites.contains("name: String"), "{sites}");
@@ -483,5 +557,51 @@ mod tests {
             })
             .unwrap();
         assert_eq!((count, id), (2, added.id));
+    }
+
+    #[test]
+    fn a_schema_1_catalog_gets_the_events_table_when_opened() {
+        let (dir, mut catalog) = temp_catalog();
+        catalog.add_site(natanz()).unwrap();
+        drop(catalog);
+        let path = dir.path().join("dossier.gpkg");
+        // What sitewatch before events wrote: no events table, schema 1.
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "DROP TABLE events;
+                 DELETE FROM gpkg_contents WHERE table_name = 'events';
+                 UPDATE sitewatch_catalog SET value = '1' WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        let mut catalog = crate::Catalog::open(&path).unwrap();
+        catalog
+            .add_event(crate::NewEvent {
+                site: "Natanz".into(),
+                date: "2021-04-11".parse().unwrap(),
+                kind: crate::EventKind::Visit,
+                source: "IAEA".into(),
+                note: None,
+            })
+            .unwrap();
+        assert_eq!(catalog.events("Natanz").unwrap().len(), 1);
+        drop(catalog);
+        let path = path.to_str().unwrap();
+        let quiet = std::process::Command::new("ogrinfo")
+            .args(["-q", "-al", path])
+            .output()
+            .expect("ogrinfo runs (install gdal-bin)");
+        let stderr = String::from_utf8_lossy(&quiet.stderr);
+        assert!(stderr.trim().is_empty(), "ogrinfo warns: {stderr}");
+        let version = testkit::run_tool(
+            "ogrinfo",
+            &[
+                "-q",
+                path,
+                "-sql",
+                "SELECT value FROM sitewatch_catalog WHERE key = 'schema_version'",
+            ],
+        );
+        assert!(version.contains("value (String) = 2"), "{version}");
     }
 }

@@ -3,7 +3,8 @@
 //! A [`Catalog`] is a GeoPackage 1.3 that QGIS and GDAL (`ogrinfo`) open as it is: the
 //! `sites` layer holds each site's AOI polygon, the `scenes` layer each acquisition's
 //! footprint, both in EPSG:4326, and attribute tables hold the files of each scene
-//! (`scene_files`) and how each scene was aligned (`alignments`).
+//! (`scene_files`), how each scene was aligned (`alignments`) and the dated, sourced events
+//! of each site (`events`); [`Catalog::timeline`] merges scenes and events by date.
 //!
 //! ```
 //! use catalog::{Catalog, NewSite};
@@ -38,11 +39,13 @@ mod alignment;
 mod catalog;
 mod columns;
 mod error;
+mod event;
 mod geometry;
 mod geopackage;
 mod scene;
 mod site;
 mod sql_functions;
+mod timeline;
 
 #[cfg(test)]
 mod fixtures;
@@ -50,5 +53,7 @@ mod fixtures;
 pub use alignment::{Alignment, AlignmentStatus, NewAlignment};
 pub use catalog::Catalog;
 pub use error::{CatalogError, CatalogErrorKind};
+pub use event::{BadEventDate, Event, EventDate, EventKind, NewEvent, UnknownEventKind};
 pub use scene::{FileHashError, NewScene, Scene, SceneFile};
 pub use site::{NewSite, Site, SiteEdit};
+pub use timeline::{TimelineEntry, TimelineOrigin};

@@ -49,6 +49,13 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Write a made-up site over five dates with known truth (for trying and testing).
     Synth(commands::synth::SynthArgs),
+    /// Dated, sourced events of a site (visits, media, reports): add, list.
+    #[command(subcommand)]
+    Event(commands::event::EventCommand),
+    /// Everything known to have happened at a site, by date, with sources.
+    Timeline(commands::timeline::TimelineArgs),
+    /// Check a report folder's inputs against its manifest (exit status 4 when any changed).
+    Verify(commands::verify::VerifyArgs),
 }
 
 /// A command's failure: the message for the user and the exit status.
@@ -79,6 +86,9 @@ fn main() -> ExitCode {
         Command::Eval(a) => commands::eval::run(&ctx, a).map_err(Failure::from),
         Command::Demo(a) => commands::demo::run(&ctx, a).map_err(Failure::from),
         Command::Synth(a) => commands::synth::run(&ctx, a).map_err(Failure::from),
+        Command::Event(c) => commands::event::run(&ctx, c).map_err(Failure::from),
+        Command::Timeline(a) => commands::timeline::run(&ctx, a).map_err(Failure::from),
+        Command::Verify(a) => commands::verify::run(&ctx, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,37 @@
+//! What can go wrong with a report folder, always said together with the file it concerns.
+
+use std::path::PathBuf;
+
+/// A report or manifest operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// An input could not be read to hash it.
+    #[error(transparent)]
+    Hash(#[from] catalog::FileHashError),
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The manifest file is not a sitewatch manifest.
+    #[error("{}: is not a sitewatch manifest: {source}", path.display())]
+    BadManifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// Why it cannot be read.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl ReportError {
+    /// An [`ReportError::Io`] error about `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ReportError {
+        let path = path.into();
+        move |source| ReportError::Io { path, source }
+    }
+}

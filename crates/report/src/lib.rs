@@ -1,0 +1,33 @@
+//! Sitewatch reports and their provenance.
+//!
+//! Every report folder carries a `manifest.json`: the sitewatch (and model) version that made
+//! it, the parameters it was run with, and every input file with its SHA-256 and its role.
+//! [`verify`] hashes the inputs again and names each one that changed or went missing, so a
+//! reader can tell whether the evidence still rests on the files it claims.
+//!
+//! ```
+//! use report::{verify, write_manifest, Manifest};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let image = dir.path().join("after.tif");
+//! std::fs::write(&image, b"pixels")?;
+//! let mut manifest = Manifest::new(serde_json::json!({"threshold": 0.99}));
+//! manifest.add_input(dir.path(), &image, "after image")?;
+//! write_manifest(dir.path(), &manifest)?;
+//! assert!(verify(dir.path())?.is_intact());
+//!
+//! std::fs::write(&image, b"pixelz")?;
+//! let report = verify(dir.path())?;
+//! assert_eq!(report.problems[0].path, std::path::Path::new("after.tif"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod error;
+mod manifest;
+mod verify;
+
+pub use error::ReportError;
+pub use manifest::{read_manifest, write_manifest, Manifest, ManifestInput, MANIFEST_FILE};
+pub use verify::{verify, InputProblem, Problem, VerifyReport};
