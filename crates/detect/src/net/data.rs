@@ -1,14 +1,13 @@
 //! Labelled training pairs: a set folder holds `A/` (BEFORE), `B/` (AFTER) and `label/`
 //! (change mask, value > 127 = changed) PNGs with the same file names.
 //!
-//! A minimal 8-bit PNG reader lives here so that the network can be trained without the rest
-//! of the crate; the set name (the folder name) is what leave-one-set-out excludes by.
+//! The set name (the folder name) is what leave-one-set-out excludes by.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use raster::{Crs, GeoTransform, Grid, Raster, SampleType};
+use raster::{Raster, SampleType};
+
+use crate::png_image::{pixel_grid, read_png, read_png_label, PngError};
 
 use super::NetError;
 
@@ -35,12 +34,7 @@ pub struct LabelledPair {
 impl LabelledPair {
     /// BEFORE and AFTER as rasters on a pixel grid (the PNG pairs carry no georeferencing).
     pub fn rasters(&self) -> (Raster, Raster) {
-        let grid = Grid::new(
-            Crs::wgs84(),
-            GeoTransform::north_up(0.0, 0.0, 1.0, 1.0),
-            self.width,
-            self.height,
-        );
+        let grid = pixel_grid(self.width, self.height);
         let raster = |data: &Vec<f32>| Raster {
             grid: grid.clone(),
             band_count: self.bands,
@@ -52,48 +46,28 @@ impl LabelledPair {
     }
 }
 
-/// An 8-bit PNG as planes: `(width, height, channels, band-sequential samples)`. Grey, RGB and
-/// palette images are expanded; an alpha channel is dropped.
-pub fn read_png(path: &Path) -> Result<(usize, usize, usize, Vec<f32>), NetError> {
-    let fail = |message: String| NetError::Image {
-        path: path.to_path_buf(),
-        message,
-    };
-    let file = File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
-    let mut decoder = png::Decoder::new(BufReader::new(file));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder
-        .read_info()
-        .map_err(|e| fail(format!("not a readable PNG: {e}")))?;
-    let size = reader
-        .output_buffer_size()
-        .ok_or_else(|| fail("PNG too large".into()))?;
-    let mut buffer = vec![0u8; size];
-    let info = reader
-        .next_frame(&mut buffer)
-        .map_err(|e| fail(format!("corrupt PNG data: {e}")))?;
-    let (width, height) = (info.width as usize, info.height as usize);
-    let (stored, kept) = match info.color_type {
-        png::ColorType::Grayscale => (1, 1),
-        png::ColorType::GrayscaleAlpha => (2, 1),
-        png::ColorType::Rgb => (3, 3),
-        png::ColorType::Rgba => (4, 3),
-        png::ColorType::Indexed => return Err(fail("palette PNG not expanded".into())),
-    };
-    let n = width * height;
-    let mut planes = vec![0f32; n * kept];
-    for (i, pixel) in buffer[..n * stored].chunks_exact(stored).enumerate() {
-        for (c, &v) in pixel[..kept].iter().enumerate() {
-            planes[c * n + i] = v as f32;
-        }
+/// A PNG as `(width, height, bands, band-sequential samples)`, read by the crate's PNG reader.
+fn read_planes(path: &Path) -> Result<(usize, usize, usize, Vec<f32>), NetError> {
+    let raster = read_png(path).map_err(image_error)?;
+    Ok((
+        raster.grid.width,
+        raster.grid.height,
+        raster.band_count,
+        raster.data,
+    ))
+}
+
+fn image_error(e: PngError) -> NetError {
+    NetError::Image {
+        path: e.path,
+        message: e.reason,
     }
-    Ok((width, height, kept, planes))
 }
 
 fn read_pair(set: &str, dir: &Path, name: &str) -> Result<LabelledPair, NetError> {
-    let (width, height, bands, before) = read_png(&dir.join("A").join(name))?;
+    let (width, height, bands, before) = read_planes(&dir.join("A").join(name))?;
     let after_path = dir.join("B").join(name);
-    let (w, h, b, after) = read_png(&after_path)?;
+    let (w, h, b, after) = read_planes(&after_path)?;
     if (w, h, b) != (width, height, bands) {
         return Err(NetError::Image {
             path: after_path,
@@ -101,7 +75,7 @@ fn read_pair(set: &str, dir: &Path, name: &str) -> Result<LabelledPair, NetError
         });
     }
     let label_path = dir.join("label").join(name);
-    let (w, h, _, label) = read_png(&label_path)?;
+    let (label, w, h) = read_png_label(&label_path).map_err(image_error)?;
     if (w, h) != (width, height) {
         return Err(NetError::Image {
             path: label_path,
@@ -116,10 +90,7 @@ fn read_pair(set: &str, dir: &Path, name: &str) -> Result<LabelledPair, NetError
         bands,
         before,
         after,
-        label: label[..width * height]
-            .iter()
-            .map(|&v| u8::from(v > 127.0))
-            .collect(),
+        label: label.into_iter().map(u8::from).collect(),
     })
 }
 

@@ -174,31 +174,14 @@ impl NetPredictor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::data::read_png;
-    use raster::{Crs, GeoTransform, Grid, SampleType};
+    use crate::png_image::read_png;
+    use raster::{RasterSource, Window};
 
     fn cropped(path: &std::path::Path, width: usize, height: usize) -> Raster {
-        let (w, _, bands, planes) = read_png(path).unwrap();
-        let mut data = Vec::with_capacity(bands * width * height);
-        for b in 0..bands {
-            for r in 0..height {
-                let start = b * planes.len() / bands + r * w;
-                data.extend_from_slice(&planes[start..start + width]);
-            }
-        }
-        let mut raster = Raster::filled(
-            Grid::new(
-                Crs::wgs84(),
-                GeoTransform::north_up(0.0, 0.0, 1.0, 1.0),
-                width,
-                height,
-            ),
-            bands,
-            0.0,
-            SampleType::U8,
-        );
-        raster.data = data;
-        raster
+        read_png(path)
+            .unwrap()
+            .read_window(&Window::new(0, 0, width, height))
+            .unwrap()
     }
 
     #[test]
