@@ -25,6 +25,9 @@ pub enum DetectError {
         "the band covariance is singular even after regularisation (constant or duplicate bands?)"
     )]
     SingularCovariance,
+    /// The learned network could not run.
+    #[error("the change network failed: {0}")]
+    Network(String),
     /// A minimum area in m² was asked for on a grid without metric pixels.
     #[error("a minimum area in m² needs a projected grid, but the grid's CRS is '{crs}': give it in pixels")]
     NoMetricPixelArea { crs: String },

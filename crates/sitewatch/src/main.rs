@@ -43,6 +43,8 @@ enum Command {
     Coreg(commands::coreg::CoregArgs),
     /// Find what changed between two images: probability, mask and change polygons.
     Detect(commands::detect::DetectArgs),
+    /// Train the change network on labelled pairs (seeded, reproducible).
+    Train(commands::train::TrainArgs),
     /// Measure a change method on labelled pairs (precision, recall, F1, IoU).
     Eval(commands::eval::EvalArgs),
     /// Run the whole system on a generated site whose truth is known, and check it.
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
         Command::Warp(a) => commands::warp::run(&ctx, a).map_err(Failure::from),
         Command::Coreg(a) => commands::coreg::run(&ctx, a),
         Command::Detect(a) => commands::detect::run(&ctx, a).map_err(Failure::from),
+        Command::Train(a) => commands::train::run(&ctx, a).map_err(Failure::from),
         Command::Eval(a) => commands::eval::run(&ctx, a).map_err(Failure::from),
         Command::Demo(a) => commands::demo::run(&ctx, a).map_err(Failure::from),
         Command::Synth(a) => commands::synth::run(&ctx, a).map_err(Failure::from),

@@ -12,6 +12,7 @@
 pub mod augment;
 pub mod checkpoint;
 pub mod data;
+pub mod detector;
 pub mod infer;
 pub mod model;
 pub mod rng;
@@ -21,6 +22,7 @@ pub mod train;
 pub use burn::tensor::Device;
 pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo};
 pub use data::{load_pairs, LabelledPair};
+pub use detector::{shipped_weights, NetDetector};
 pub use infer::NetPredictor;
 pub use model::{ChangeNet, NetArch};
 pub use standardise::standardise;

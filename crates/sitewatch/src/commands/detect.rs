@@ -19,21 +19,36 @@ use crate::scenes::{scene_on_site_grid, stored_correction};
 /// Which change method to use.
 #[derive(Args)]
 pub struct Method {
-    /// The change method: iMAD (unsupervised, any sensor).
+    /// The change method.
     #[arg(long, value_enum, default_value_t = MethodName::Imad)]
     method: MethodName,
+    /// The network's weights (with `--method net`; default: the shipped weights).
+    #[arg(long, value_name = "FILE")]
+    weights: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum MethodName {
-    /// Iteratively reweighted multivariate alteration detection (no training needed).
+    /// Iteratively reweighted multivariate alteration detection: unsupervised, any sensor.
     Imad,
+    /// The learned Siamese change network (3-band imagery).
+    Net,
 }
 
 impl Method {
     pub fn detector(&self) -> Result<Box<dyn ChangeDetector>> {
-        match self.method {
-            MethodName::Imad => Ok(Box::new(Imad::default())),
+        match (self.method, &self.weights) {
+            (MethodName::Imad, None) => Ok(Box::new(Imad::default())),
+            (MethodName::Imad, Some(w)) => {
+                bail!(
+                    "--weights {} is for --method net; iMAD needs none",
+                    w.display()
+                )
+            }
+            (MethodName::Net, weights) => {
+                let path = weights.clone().unwrap_or_else(detect::net::shipped_weights);
+                Ok(Box::new(detect::net::NetDetector::load(&path)?))
+            }
         }
     }
 }

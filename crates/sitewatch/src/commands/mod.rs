@@ -8,5 +8,6 @@ pub mod scene;
 pub mod site;
 pub mod synth;
 pub mod timeline;
+pub mod train;
 pub mod verify;
 pub mod warp;

@@ -1,0 +1,85 @@
+//! The learned detector's path through the binary: a few training steps (a smoke test, not
+//! a real training), then detection and evaluation with the weights it wrote.
+
+mod common;
+use common::{run, run_ok};
+use testkit::data_file;
+
+#[test]
+fn train_then_detect_and_eval_with_the_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.gpkg");
+    let weights = dir.path().join("smoke.bpk");
+    let levir = data_file("changepairs/levir");
+    let summary: serde_json::Value = serde_json::from_str(&run_ok(
+        &db,
+        &[
+            "train",
+            "--data",
+            levir.to_str().unwrap(),
+            "--steps",
+            "3",
+            "--seed",
+            "7",
+            "-o",
+            weights.to_str().unwrap(),
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(summary["steps"], 3);
+    assert_eq!(summary["pairs"], 11);
+    assert!(summary["final_loss"].as_f64().unwrap().is_finite());
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("smoke.json")).unwrap())
+            .unwrap();
+    assert_eq!(sidecar["seed"], 7);
+
+    let report: serde_json::Value = serde_json::from_str(&run_ok(
+        &db,
+        &[
+            "eval",
+            levir.to_str().unwrap(),
+            "--method",
+            "net",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(report["method"], "net");
+    assert_eq!(report["pairs"], 11);
+    assert!(report["f1"].as_f64().unwrap() >= 0.0);
+
+    let a = data_file("changepairs/levir/A/test_102_0512_0000.png");
+    let b = data_file("changepairs/levir/B/test_102_0512_0000.png");
+    let out = dir.path().join("detect");
+    run_ok(
+        &db,
+        &[
+            "detect",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--method",
+            "net",
+            "--weights",
+            weights.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(out.join("changes.geojson").is_file());
+}
+
+#[test]
+fn weights_are_for_the_network_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let levir = data_file("changepairs/levir");
+    let out = run(
+        &dir.path().join("unused.gpkg"),
+        &["eval", levir.to_str().unwrap(), "--weights", "x.bpk"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--method net"));
+}
