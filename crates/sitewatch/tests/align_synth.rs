@@ -9,18 +9,7 @@ fn align_recovers_the_generated_misregistration() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("site.gpkg");
     let imagery = dir.path().join("imagery");
-    let synth: serde_json::Value = serde_json::from_str(&run_ok(
-        &db,
-        &[
-            "synth",
-            "-o",
-            imagery.to_str().unwrap(),
-            "--seed",
-            "5",
-            "--json",
-        ],
-    ))
-    .unwrap();
+    let synth = common::synth_site(&db, &imagery, 5);
     let aoi = imagery.join("aoi.geojson");
     run_ok(
         &db,

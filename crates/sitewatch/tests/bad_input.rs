@@ -48,26 +48,6 @@ impl Workspace {
     fn ok(&self, args: &[&str]) -> String {
         common::run_ok(&self.db(), args)
     }
-
-    /// Runs a command that must fail, leave the catalog's bytes unchanged, and say each of
-    /// `expected` in its error message.
-    fn refused(&self, args: &[&str], expected: &[&str]) {
-        let before = std::fs::read(self.db()).unwrap();
-        let out = common::run(&self.db(), args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "sitewatch {args:?} should fail");
-        for e in expected {
-            assert!(
-                stderr.contains(e),
-                "error for {args:?} lacks '{e}': {stderr}"
-            );
-        }
-        assert_eq!(
-            before,
-            std::fs::read(self.db()).unwrap(),
-            "sitewatch {args:?} changed the catalog"
-        );
-    }
 }
 
 fn s(p: &Path) -> &str {
@@ -80,7 +60,8 @@ fn truncated_tiff() {
     let bytes = std::fs::read(data_file("joplin/pre/tile_1361-9136.tif")).unwrap();
     let cut = ws.path("cut.tif");
     std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["scene", "add", s(&cut), "--date", "2011-05-20"],
         &["cut.tif"],
     );
@@ -91,7 +72,8 @@ fn corrupt_tiff() {
     let ws = Workspace::with_joplin();
     let junk = ws.path("junk.tif");
     std::fs::write(&junk, b"II*\0this is not really a TIFF at all").unwrap();
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["scene", "add", s(&junk), "--date", "2011-05-20"],
         &["junk.tif", "TIFF"],
     );
@@ -101,7 +83,8 @@ fn corrupt_tiff() {
 fn tiff_without_georeferencing() {
     let ws = Workspace::with_joplin();
     let tif = data_file("geotiff-fixtures/tinymarble.tif");
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["scene", "add", s(&tif), "--date", "2011-05-20"],
         &["tinymarble.tif", "no georeferencing"],
     );
@@ -111,7 +94,8 @@ fn tiff_without_georeferencing() {
 fn tiff_without_crs() {
     let ws = Workspace::with_joplin();
     let tif = data_file("geotiff-fixtures/rotated.tif");
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["scene", "add", s(&tif), "--date", "2011-05-20"],
         &["rotated.tif", "CRS"],
     );
@@ -121,7 +105,8 @@ fn tiff_without_crs() {
 fn scene_outside_the_site() {
     let ws = Workspace::with_joplin();
     let tif = data_file("geotiff-fixtures/RGB.byte.tif");
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["scene", "add", s(&tif), "--date", "2011-05-20"],
         &["RGB.byte.tif", "does not overlap"],
     );
@@ -131,7 +116,8 @@ fn scene_outside_the_site() {
 fn date_that_does_not_parse() {
     let ws = Workspace::with_joplin();
     let tif = data_file("joplin/pre/tile_1361-9136.tif");
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["scene", "add", s(&tif), "--date", "20 May 2011"],
         &["20 May 2011", "ISO 8601"],
     );
@@ -142,7 +128,8 @@ fn mixed_bands_and_tiles() {
     let ws = Workspace::with_joplin();
     let a = data_file("joplin/pre/tile_1361-9136.tif");
     let b = data_file("joplin/post/tile_31500-5137.tif");
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["scene", "add", s(&a), s(&b), "--date", "2011-05-20"],
         &[
             "tile_1361-9136.tif",
@@ -161,7 +148,8 @@ fn geojson_that_is_not_a_polygon() {
         r#"{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[-94.5,37.05],[-94.49,37.06]]}}"#,
     )
     .unwrap();
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["site", "add", "Road", "--aoi", s(&line)],
         &["road.geojson", "Polygon", "LineString"],
     );
@@ -188,7 +176,8 @@ fn database_that_is_not_a_geopackage() {
 #[test]
 fn duplicate_site_name() {
     let ws = Workspace::with_joplin();
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["site", "add", "joplin", "--bbox=-94.52,37.04,-94.49,37.08"],
         &["joplin"],
     );
@@ -199,7 +188,8 @@ fn unknown_crs() {
     let ws = Workspace::with_joplin();
     let tif = ws.path("unknown_crs.tif");
     std::fs::write(&tif, testkit::tiff::unknown_epsg_tiff()).unwrap();
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["scene", "add", s(&tif), "--date", "2011-05-20"],
         &["unknown_crs.tif", "29999"],
     );
@@ -210,7 +200,8 @@ fn unsupported_compression() {
     let ws = Workspace::with_joplin();
     let tif = ws.path("jpeg2000.tif");
     std::fs::write(&tif, testkit::tiff::tiny_tiff(34712, &[], &[])).unwrap();
-    ws.refused(
+    common::assert_refused(
+        &ws.db(),
         &["scene", "add", s(&tif), "--date", "2011-05-20"],
         &["jpeg2000.tif", "34712"],
     );

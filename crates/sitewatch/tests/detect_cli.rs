@@ -9,18 +9,7 @@ fn detect_on_georeferenced_scenes_writes_maps_and_lonlat_polygons() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("unused.gpkg");
     let imagery = dir.path().join("imagery");
-    let synth: serde_json::Value = serde_json::from_str(&run_ok(
-        &db,
-        &[
-            "synth",
-            "-o",
-            imagery.to_str().unwrap(),
-            "--seed",
-            "3",
-            "--json",
-        ],
-    ))
-    .unwrap();
+    let synth = common::synth_site(&db, &imagery, 3);
     let path = |i: usize| {
         synth["acquisitions"][i]["path"]
             .as_str()

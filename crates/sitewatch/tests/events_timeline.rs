@@ -50,26 +50,6 @@ impl Dossier {
         args.push("--json");
         serde_json::from_str(&self.ok(&args)).expect("--json prints JSON")
     }
-
-    /// Runs a command that must fail, say each of `expected` on stderr and leave the
-    /// catalog's bytes unchanged.
-    fn refused(&self, args: &[&str], expected: &[&str]) {
-        let before = std::fs::read(self.db()).unwrap();
-        let out = common::run(&self.db(), args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "sitewatch {args:?} should fail");
-        for e in expected {
-            assert!(
-                stderr.contains(e),
-                "error for {args:?} lacks '{e}': {stderr}"
-            );
-        }
-        assert_eq!(
-            before,
-            std::fs::read(self.db()).unwrap(),
-            "sitewatch {args:?} changed the catalog"
-        );
-    }
 }
 
 #[test]
@@ -177,23 +157,28 @@ fn bad_events_are_refused_and_the_catalog_is_unchanged() {
             "event", "add", site, "--date", date, "--kind", kind, "--source", source,
         ]
     };
-    dossier.refused(
+    common::assert_refused(
+        &dossier.db(),
         &add("Moore", "2013-05-20", "visit", "NWS"),
         &["dossier.gpkg", "no site is named or aliased 'Moore'"],
     );
-    dossier.refused(
+    common::assert_refused(
+        &dossier.db(),
         &add("Joplin", "2011-05-22", "visit", "  "),
         &["event source", "citation or URL"],
     );
-    dossier.refused(
+    common::assert_refused(
+        &dossier.db(),
         &add("Joplin", "2011-05-22", "rumour", "NWS"),
         &["'rumour' is not an event kind", "construction"],
     );
-    dossier.refused(
+    common::assert_refused(
+        &dossier.db(),
         &add("Joplin", "22/05/2011", "visit", "NWS"),
         &["'22/05/2011' is not an ISO 8601 date"],
     );
-    dossier.refused(
+    common::assert_refused(
+        &dossier.db(),
         &["timeline", "Moore"],
         &["no site is named or aliased 'Moore'"],
     );

@@ -23,3 +23,43 @@ pub fn run_ok(db: &Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
+
+/// Runs a command that must fail, say each of `expected` on stderr, and leave the catalog's
+/// bytes as they were.
+#[allow(dead_code)] // not every test file refuses input
+pub fn assert_refused(db: &Path, args: &[&str], expected: &[&str]) {
+    let before = std::fs::read(db).unwrap();
+    let out = run(db, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "sitewatch {args:?} should fail");
+    for e in expected {
+        assert!(
+            stderr.contains(e),
+            "error for {args:?} lacks '{e}': {stderr}"
+        );
+    }
+    assert_eq!(
+        before,
+        std::fs::read(db).unwrap(),
+        "sitewatch {args:?} changed the catalog"
+    );
+}
+
+/// Writes the generated plant site of `seed` into `dir` with `sitewatch synth` and returns
+/// what it printed (`acquisitions` with their paths, dates and sensors).
+#[allow(dead_code)] // not every test file needs a generated site
+pub fn synth_site(db: &Path, dir: &Path, seed: u64) -> serde_json::Value {
+    let seed = seed.to_string();
+    serde_json::from_str(&run_ok(
+        db,
+        &[
+            "synth",
+            "-o",
+            dir.to_str().unwrap(),
+            "--seed",
+            &seed,
+            "--json",
+        ],
+    ))
+    .expect("synth --json prints JSON")
+}
