@@ -10,7 +10,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use catalog::{AlignmentStatus, Catalog};
 use raster::coreg::CorrectionModel;
-use raster::{GeoTiff, GeoTransform, Grid, RasterSource, Resampling, ScenePart, SceneSource, Window};
+use raster::{
+    GeoTiff, GeoTransform, Grid, RasterSource, Resampling, ScenePart, SceneSource, Window,
+};
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -102,7 +104,9 @@ fn scene_to_render(catalog: &mut Catalog, id: i64) -> Result<SceneToRender, ApiE
     let correction = match catalog.alignment(id)? {
         Some(a) if a.status == AlignmentStatus::Aligned => {
             Some(serde_json::from_value(a.model.clone()).map_err(|e| {
-                ApiError::Internal(format!("scene {id}: the stored alignment model cannot be read: {e}"))
+                ApiError::Internal(format!(
+                    "scene {id}: the stored alignment model cannot be read: {e}"
+                ))
             })?)
         }
         _ => None,
@@ -160,7 +164,14 @@ fn render(found: &SceneToRender, request: &ImageRequest) -> Result<Vec<u8>, ApiE
     let t = window_grid.transform.0;
     let picture = Grid::new(
         window_grid.crs.clone(),
-        GeoTransform([t[0], t[1] * scale, t[2] * scale, t[3], t[4] * scale, t[5] * scale]),
+        GeoTransform([
+            t[0],
+            t[1] * scale,
+            t[2] * scale,
+            t[3],
+            t[4] * scale,
+            t[5] * scale,
+        ]),
         ((request.width as f64 / scale).round() as usize).max(1),
         ((request.height as f64 / scale).round() as usize).max(1),
     );
@@ -174,10 +185,12 @@ fn render(found: &SceneToRender, request: &ImageRequest) -> Result<Vec<u8>, ApiE
             ((x - col0) / scale, (y - row0) / scale)
         }
     };
-    let warped = raster::WarpedSource::new(&source, picture.clone(), Resampling::Bilinear, &correction)
-        .read_window(&picture.full_window())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let warped =
+        raster::WarpedSource::new(&source, picture.clone(), Resampling::Bilinear, &correction)
+            .read_window(&picture.full_window())
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
     let rgba = stretch_rgba(&warped);
-    encode_png(&rgba, picture.width, picture.height)
-        .map_err(|e| ApiError::Internal(format!("scene {}: PNG encoding failed: {e}", request.scene)))
+    encode_png(&rgba, picture.width, picture.height).map_err(|e| {
+        ApiError::Internal(format!("scene {}: PNG encoding failed: {e}", request.scene))
+    })
 }

@@ -57,7 +57,11 @@ fn percentile_limits(band: &[f32], has_data: impl Fn(f32) -> bool) -> (f32, f32)
 }
 
 /// RGBA bytes of a `width` x `height` picture encoded as PNG.
-pub(crate) fn encode_png(rgba: &[u8], width: usize, height: usize) -> Result<Vec<u8>, png::EncodingError> {
+pub(crate) fn encode_png(
+    rgba: &[u8],
+    width: usize,
+    height: usize,
+) -> Result<Vec<u8>, png::EncodingError> {
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, width as u32, height as u32);
     encoder.set_color(png::ColorType::Rgba);
@@ -77,7 +81,12 @@ mod tests {
     fn ramp(values: Vec<f32>, bands: usize, nodata: Option<f64>) -> Raster {
         let width = values.len() / bands;
         Raster {
-            grid: Grid::new(Crs::from_epsg(32639).unwrap(), GeoTransform::north_up(0.0, 0.0, 1.0, 1.0), width, 1),
+            grid: Grid::new(
+                Crs::from_epsg(32639).unwrap(),
+                GeoTransform::north_up(0.0, 0.0, 1.0, 1.0),
+                width,
+                1,
+            ),
             band_count: bands,
             data: values,
             nodata,
@@ -96,7 +105,9 @@ mod tests {
         assert_eq!(grey[99], 255);
         assert_eq!(grey[100], 255);
         assert!((120..136).contains(&grey[50]), "{}", grey[50]);
-        assert!(rgba.chunks(4).all(|p| p[3] == 255 && p[0] == p[1] && p[1] == p[2]));
+        assert!(rgba
+            .chunks(4)
+            .all(|p| p[3] == 255 && p[0] == p[1] && p[1] == p[2]));
     }
 
     #[test]
