@@ -1,6 +1,8 @@
 //! Who may write: nobody on a read-only server, else whoever sends a token whose SHA-256 the
 //! catalog holds.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use catalog::{Catalog, CatalogError};
 
@@ -41,9 +43,22 @@ pub enum FirstTokenError {
     Random(String),
 }
 
+/// Proof that a request may write. As an extractor it runs before the body is read, so a
+/// request without the right to write is refused (401/403) whatever its body.
+pub(crate) struct WriteGrant;
+
+impl FromRequestParts<AppState> for WriteGrant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authorize_write(state, &parts.headers).await?;
+        Ok(WriteGrant)
+    }
+}
+
 /// Checks that the request may write: the server is not read-only and the bearer token is
 /// one the catalog holds.
-pub(crate) async fn authorize_write(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+async fn authorize_write(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     if state.access == Access::ReadOnly {
         return Err(ApiError::ReadOnly);
     }

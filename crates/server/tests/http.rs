@@ -132,6 +132,9 @@ async fn writes_need_the_token() {
     let (_dir, app, token) = served(Access::TokenWrites);
     let (status, _, _) = send(&app, post_event(None, event_json())).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Refused before the body is read: a malformed body does not tell a stranger anything.
+    let (status, _, _) = send(&app, post_event(None, "{}".into())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, _) = send(&app, post_event(Some("not-the-token-at-all"), event_json())).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, body, _) = send(&app, post_event(Some(&token), event_json())).await;
