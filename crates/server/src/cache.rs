@@ -2,7 +2,9 @@
 //! does not warp the same window twice.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+
+use axum::body::Bytes;
 
 use crate::imagery::ImageRequest;
 
@@ -14,7 +16,7 @@ pub(crate) struct ImageCache {
 
 #[derive(Default)]
 struct Entries {
-    images: HashMap<ImageRequest, Arc<Vec<u8>>>,
+    images: HashMap<ImageRequest, Bytes>,
     /// Requests from least to most recently used.
     order: VecDeque<ImageRequest>,
 }
@@ -29,7 +31,7 @@ impl ImageCache {
     }
 
     /// The image rendered for `request`, if kept; it becomes the most recently used.
-    pub(crate) fn get(&self, request: &ImageRequest) -> Option<Arc<Vec<u8>>> {
+    pub(crate) fn get(&self, request: &ImageRequest) -> Option<Bytes> {
         let mut entries = self.entries.lock().ok()?;
         let image = entries.images.get(request)?.clone();
         entries.order.retain(|r| r != request);
@@ -38,7 +40,7 @@ impl ImageCache {
     }
 
     /// Keeps `image` for `request`, dropping the least recently used beyond capacity.
-    pub(crate) fn put(&self, request: ImageRequest, image: Arc<Vec<u8>>) {
+    pub(crate) fn put(&self, request: ImageRequest, image: Bytes) {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
@@ -72,12 +74,12 @@ mod tests {
     #[test]
     fn the_least_recently_used_image_goes_first() {
         let cache = ImageCache::new(2);
-        cache.put(request(1), Arc::new(vec![1]));
-        cache.put(request(2), Arc::new(vec![2]));
-        assert_eq!(*cache.get(&request(1)).unwrap(), vec![1]);
-        cache.put(request(3), Arc::new(vec![3]));
+        cache.put(request(1), Bytes::from_static(&[1]));
+        cache.put(request(2), Bytes::from_static(&[2]));
+        assert_eq!(cache.get(&request(1)).unwrap(), &[1][..]);
+        cache.put(request(3), Bytes::from_static(&[3]));
         assert!(cache.get(&request(2)).is_none());
-        assert_eq!(*cache.get(&request(1)).unwrap(), vec![1]);
-        assert_eq!(*cache.get(&request(3)).unwrap(), vec![3]);
+        assert_eq!(cache.get(&request(1)).unwrap(), &[1][..]);
+        assert_eq!(cache.get(&request(3)).unwrap(), &[3][..]);
     }
 }

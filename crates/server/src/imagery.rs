@@ -3,7 +3,6 @@
 //! the scene's stored alignment, contrast-stretched and encoded as PNG.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -83,7 +82,7 @@ pub(crate) async fn image(
             let png = tokio::task::spawn_blocking(move || render(&found, &request))
                 .await
                 .map_err(|e| ApiError::Internal(format!("a rendering task failed: {e}")))??;
-            let png = Arc::new(png);
+            let png = axum::body::Bytes::from(png);
             state.images.put(request, png.clone());
             png
         }
@@ -93,7 +92,7 @@ pub(crate) async fn image(
             (header::CONTENT_TYPE, "image/png"),
             (header::CACHE_CONTROL, "private, max-age=300"),
         ],
-        png.as_ref().clone(),
+        png,
     ))
 }
 
