@@ -12,7 +12,7 @@ pub(crate) const APPLICATION_ID: u32 = 0x4750_4B47;
 /// `PRAGMA user_version` of GeoPackage 1.3: the version this file follows.
 const USER_VERSION: u32 = 10300;
 /// The version of the sitewatch tables in this crate, stored in `sitewatch_catalog`.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The GeoPackage core tables (spec annex C), without the tile tables a vector-only file needs
 /// not have.
@@ -149,9 +149,19 @@ CREATE TABLE events (
 CREATE INDEX events_site_date ON events(site_fid, date);
 ";
 
+/// The `api_tokens` table, added in schema 3: the SHA-256 of each token that may write
+/// through `sitewatch serve` (the tokens themselves are never stored).
+const API_TOKENS_TABLE: &str = "
+CREATE TABLE api_tokens (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+  created DATETIME NOT NULL
+);
+";
+
 /// The tables each schema version after 1 added: a catalog of an older schema gets them when
 /// it is opened, so its sites and scenes stay usable.
-const UPGRADES: [(i64, &str); 1] = [(2, EVENTS_TABLE)];
+const UPGRADES: [(i64, &str); 2] = [(2, EVENTS_TABLE), (3, API_TOKENS_TABLE)];
 
 /// A table of the catalog as `gpkg_contents` lists it.
 struct Layer {
@@ -163,7 +173,7 @@ struct Layer {
     since: i64,
 }
 
-const LAYERS: [Layer; 6] = [
+const LAYERS: [Layer; 7] = [
     Layer {
         table: "sites",
         spatial: true,
@@ -201,6 +211,12 @@ const LAYERS: [Layer; 6] = [
         spatial: false,
         description: "Dated, sourced facts about each site: visits, media, reports, construction",
         since: 2,
+    },
+    Layer {
+        table: "api_tokens",
+        spatial: false,
+        description: "SHA-256 hashes of the tokens that may write through sitewatch serve",
+        since: 3,
     },
 ];
 
@@ -570,7 +586,8 @@ mod tests {
             .unwrap()
             .execute_batch(
                 "DROP TABLE events;
-                 DELETE FROM gpkg_contents WHERE table_name = 'events';
+                 DROP TABLE api_tokens;
+                 DELETE FROM gpkg_contents WHERE table_name IN ('events', 'api_tokens');
                  UPDATE sitewatch_catalog SET value = '1' WHERE key = 'schema_version';",
             )
             .unwrap();
@@ -602,6 +619,7 @@ mod tests {
                 "SELECT value FROM sitewatch_catalog WHERE key = 'schema_version'",
             ],
         );
-        assert!(version.contains("value (String) = 2"), "{version}");
+        let expected = format!("value (String) = {}", super::SCHEMA_VERSION);
+        assert!(version.contains(&expected), "{version}");
     }
 }

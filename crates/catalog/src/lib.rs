@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 mod alignment;
+mod api_token;
 mod catalog;
 mod columns;
 mod error;

@@ -58,6 +58,8 @@ enum Command {
     Timeline(commands::timeline::TimelineArgs),
     /// Check a report folder's inputs against its manifest (exit status 4 when any changed).
     Verify(commands::verify::VerifyArgs),
+    /// Serve the catalog over HTTP: JSON API, scene imagery, a map page (loopback by default).
+    Serve(commands::serve::ServeArgs),
 }
 
 /// A command's failure: the message for the user and the exit status.
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         Command::Event(c) => commands::event::run(&ctx, c).map_err(Failure::from),
         Command::Timeline(a) => commands::timeline::run(&ctx, a).map_err(Failure::from),
         Command::Verify(a) => commands::verify::run(&ctx, a),
+        Command::Serve(a) => commands::serve::run(&ctx, a).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@ pub mod detect;
 pub mod eval;
 pub mod event;
 pub mod scene;
+pub mod serve;
 pub mod site;
 pub mod synth;
 pub mod timeline;

@@ -1,0 +1,145 @@
+//! Load on the imagery endpoint: 50 concurrent keep-alive clients on loopback for a few
+//! seconds each phase (bounded in time and in request count), first asking for windows never
+//! asked before (each one rendered), then for one window (answered from the cache).
+//! Prints throughput and latency percentiles.
+//!
+//! `cargo run --release -p server --example load`
+
+use std::time::{Duration, Instant};
+
+use catalog::{Catalog, NewScene, NewSite, SceneFile};
+use geo_types::polygon;
+use raster::{GeoTiff, RasterSource};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const CLIENTS: usize = 50;
+const PHASE: Duration = Duration::from_secs(4);
+const MAX_REQUESTS_PER_CLIENT: usize = 2_000;
+
+/// One keep-alive GET; returns the status and the body length.
+async fn get(stream: &mut BufReader<TcpStream>, uri: &str) -> std::io::Result<(u16, usize)> {
+    let request = format!("GET {uri} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    stream.get_mut().write_all(request.as_bytes()).await?;
+    let mut line = String::new();
+    stream.read_line(&mut line).await?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut length = 0;
+    loop {
+        line.clear();
+        stream.read_line(&mut line).await?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await?;
+    Ok((status, length))
+}
+
+/// Runs one phase: each client asks `uri(client, i)` until the time or count bound.
+async fn phase(name: &str, addr: std::net::SocketAddr, uri: fn(usize, usize) -> String) {
+    let start = Instant::now();
+    let mut clients = Vec::new();
+    for client in 0..CLIENTS {
+        clients.push(tokio::spawn(async move {
+            let mut stream = BufReader::new(TcpStream::connect(addr).await.unwrap());
+            let mut latencies = Vec::new();
+            for i in 0..MAX_REQUESTS_PER_CLIENT {
+                if start.elapsed() > PHASE {
+                    break;
+                }
+                let sent = Instant::now();
+                let (status, _) = get(&mut stream, &uri(client, i)).await.unwrap();
+                assert_eq!(status, 200, "{}", uri(client, i));
+                latencies.push(sent.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for client in clients {
+        latencies.extend(client.await.unwrap());
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    latencies.sort();
+    let at = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize].as_secs_f64() * 1e3;
+    println!(
+        "{name}: {} requests in {elapsed:.2} s = {:.0} req/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        latencies.len(),
+        latencies.len() as f64 / elapsed,
+        at(0.5),
+        at(0.99),
+        at(1.0),
+    );
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let mut catalog = Catalog::open(dir.path().join("dossier.gpkg"))?;
+    let image = testkit::data_file("geotiff-fixtures/RGB.byte.tif");
+    let grid = GeoTiff::open(&image)?.grid().clone();
+    let area = polygon![(x: -78.9, y: 23.5), (x: -76.9, y: 23.5), (x: -76.9, y: 25.0)];
+    catalog.add_site(NewSite {
+        name: "Load".into(),
+        aliases: vec![],
+        parent: None,
+        makes: None,
+        aoi: area.clone(),
+        ring_m: 1000.0,
+        grid: grid.clone(),
+        gsd_from_scenes: false,
+        notes: None,
+    })?;
+    catalog.add_scene(NewScene {
+        site: "Load".into(),
+        acquired: "2021-04-11T07:05:30Z".parse()?,
+        sensor: "Landsat-7 ETM+".into(),
+        gsd_m: grid.gsd(),
+        band_count: 3,
+        credit: "rasterio test data".into(),
+        sun_elevation_deg: None,
+        sun_azimuth_deg: None,
+        off_nadir_deg: None,
+        cloud_fraction: None,
+        footprint: area,
+        grid,
+        files: vec![SceneFile::hash(&image, "image")?],
+    })?;
+    let app = server::router(server::AppState::new(catalog, server::Access::ReadOnly));
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        println!(
+            "{CLIENTS} clients, {} s per phase, 256 x 256 windows rendered at 256 px",
+            PHASE.as_secs()
+        );
+        // Distinct windows: no two requests share a cache entry.
+        phase("rendered", addr, |client, i| {
+            let n = client * MAX_REQUESTS_PER_CLIENT + i;
+            format!(
+                "/api/scenes/1/image.png?col={}&row={}&width=256&height=256&size=256",
+                n % 500,
+                (n / 500) % 450
+            )
+        })
+        .await;
+        phase("cached", addr, |_, _| {
+            "/api/scenes/1/image.png?col=100&row=100&width=256&height=256&size=256".into()
+        })
+        .await;
+        Ok::<(), std::io::Error>(())
+    })?;
+    Ok(())
+}

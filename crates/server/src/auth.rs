@@ -1,0 +1,80 @@
+//! Who may write: nobody on a read-only server, else whoever sends a token whose SHA-256 the
+//! catalog holds.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use catalog::{Catalog, CatalogError};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The write policy of a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Every write is refused (403), token or not.
+    ReadOnly,
+    /// Writes need a valid token.
+    TokenWrites,
+}
+
+/// Creates the catalog's first write token when it has none: 32 random bytes as hex, stored
+/// only as its SHA-256. Returns the token (to print once) or `None` when the catalog already
+/// has one.
+pub fn first_token(catalog: &mut Catalog) -> Result<Option<String>, FirstTokenError> {
+    if catalog.api_token_count()? > 0 {
+        return Ok(None);
+    }
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| FirstTokenError::Random(e.to_string()))?;
+    let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    catalog.add_api_token(&token)?;
+    Ok(Some(token))
+}
+
+/// The first token could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum FirstTokenError {
+    /// The catalog refused to store it.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The operating system gave no random bytes.
+    #[error("no random bytes for the token: {0}")]
+    Random(String),
+}
+
+/// Proof that a request may write. As an extractor it runs before the body is read, so a
+/// request without the right to write is refused (401/403) whatever its body.
+pub(crate) struct WriteGrant;
+
+impl FromRequestParts<AppState> for WriteGrant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authorize_write(state, &parts.headers).await?;
+        Ok(WriteGrant)
+    }
+}
+
+/// Checks that the request may write: the server is not read-only and the bearer token is
+/// one the catalog holds.
+async fn authorize_write(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if state.access == Access::ReadOnly {
+        return Err(ApiError::ReadOnly);
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_string())
+        .filter(|token| !token.is_empty())
+        .ok_or(ApiError::MissingToken)?;
+    let valid = state
+        .with_catalog(move |catalog| Ok(catalog.api_token_is_valid(&token)?))
+        .await?;
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::WrongToken)
+    }
+}

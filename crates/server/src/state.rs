@@ -1,0 +1,49 @@
+//! What every request handler shares: the catalog, whether writes are allowed, the image cache.
+
+use std::sync::{Arc, Mutex};
+
+use catalog::Catalog;
+
+use crate::auth::Access;
+use crate::cache::ImageCache;
+use crate::error::ApiError;
+
+/// How many rendered images the server keeps for repeated requests.
+const CACHED_IMAGES: usize = 64;
+
+/// The state shared by all requests: one catalog connection (SQLite serialises access
+/// anyway), the write policy, and the rendered-image cache.
+#[derive(Clone)]
+pub struct AppState {
+    catalog: Arc<Mutex<Catalog>>,
+    pub(crate) access: Access,
+    pub(crate) images: Arc<ImageCache>,
+}
+
+impl AppState {
+    /// The state serving `catalog` with the write policy `access`.
+    pub fn new(catalog: Catalog, access: Access) -> AppState {
+        AppState {
+            catalog: Arc::new(Mutex::new(catalog)),
+            access,
+            images: Arc::new(ImageCache::new(CACHED_IMAGES)),
+        }
+    }
+
+    /// Runs `work` on the catalog on a blocking thread (SQLite and file reads block), and
+    /// turns a panic or a poisoned lock into a 500 answer.
+    pub(crate) async fn with_catalog<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Catalog) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let catalog = self.catalog.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = catalog
+                .lock()
+                .map_err(|_| ApiError::Internal("the catalog lock is poisoned".into()))?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("a request task failed: {e}")))?
+    }
+}
