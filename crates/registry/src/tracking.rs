@@ -33,7 +33,9 @@
 //!   building that stood since the first date was demolished (and is registered then).
 //! * **Surface changed**: lying mostly (half or more) inside a standing building or covering
 //!   [`TrackingRules::cover_fraction`] of it, that building's **roof changed** inside its
-//!   outline (the outline is kept); touching nothing, a building that stood since the first
+//!   outline (the outline is kept) if the roof away from its edges changed brightness by more
+//!   than [`TrackingRules::roof_change`] against the scene (else it is sun and shadow on
+//!   walls and edges); touching nothing, a building that stood since the first
 //!   date changed its roof, if the change has a building's shape; else it is ground.
 //! * **Persistence.** A building that appeared between dates `i` and `i + 1` and is demolished
 //!   again between `i + 1` and `i + 2` was never a building (a vehicle, a heap, a tent): it is
@@ -69,13 +71,16 @@ pub struct TrackingRules {
     /// The share of the pixels around an appeared change that must continue its roof for it
     /// to count as an annex of an unseen building.
     pub roof_continuity: f64,
+    /// The least relative brightness change of a roof (against the scene's) that counts as
+    /// a roof change.
+    pub roof_change: f64,
     /// The co-registration residual, pixels, for the footprint intervals.
     pub coreg_rmse_px: f64,
 }
 
 impl Default for TrackingRules {
     /// 2 px tolerance, 50 m², 65% of the rectangle, 4:1, half a building, a tenth of the
-    /// surroundings (one short side of a 1:4 annex), 0.3 px residual.
+    /// surroundings (one short side of a 1:4 annex), 25% roof change, 0.3 px residual.
     fn default() -> Self {
         TrackingRules {
             dilation_px: 2,
@@ -84,6 +89,7 @@ impl Default for TrackingRules {
             max_elongation: 4.0,
             cover_fraction: 0.5,
             roof_continuity: 0.1,
+            roof_change: 0.25,
             coreg_rmse_px: 0.3,
         }
     }
@@ -212,6 +218,7 @@ pub fn track_buildings(
                     best = Some((k, cover, within));
                 }
             }
+            let (before, after) = (&rasters[pair], &rasters[pair + 1]);
             match change.direction {
                 Direction::Removed => match best {
                     Some((k, cover, _)) if cover >= rules.cover_fraction => {
@@ -228,13 +235,17 @@ pub fn track_buildings(
                     None => {}
                 },
                 Direction::SurfaceChanged => match best {
-                    Some((k, cover, within)) if cover >= rules.cover_fraction || within >= 0.5 => {
-                        if !tracks[k].appeared_in(pair) {
-                            tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
-                        }
+                    Some((k, cover, within))
+                        if (cover >= rules.cover_fraction || within >= 0.5)
+                            && !tracks[k].appeared_in(pair)
+                            && roof_changed(&tracks[k].pixels, before, after, rules) =>
+                    {
+                        tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                     }
                     Some(_) => {}
-                    None if shape.is_building(rules) => {
+                    None if shape.is_building(rules)
+                        && roof_changed(&pixels, before, after, rules) =>
+                    {
                         let mut track = new_track(pixels, 0);
                         track.add_event(BuildingEventKind::SurfaceChanged, pair);
                         tracks.push(track);
@@ -243,7 +254,9 @@ pub fn track_buildings(
                 },
                 Direction::Appeared => match best {
                     Some((k, _, within)) if tracks[k].appeared_in(pair) || within >= 0.5 => {
-                        if !tracks[k].appeared_in(pair) {
+                        if !tracks[k].appeared_in(pair)
+                            && roof_changed(&tracks[k].pixels, before, after, rules)
+                        {
                             tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                         }
                         union(&mut tracks[k].pixels, &pixels);
@@ -254,8 +267,6 @@ pub fn track_buildings(
                     }
                     Some(_) => {}
                     None if shape.is_building(rules) => {
-                        let after = &rasters[pair + 1];
-                        let before = &rasters[pair];
                         let track = match roof_beyond(&pixels, before, after, rules) {
                             Some(grown) => {
                                 let mut track = new_track(grown, 0);
@@ -362,6 +373,33 @@ fn largest_outline(mask: &[bool], w: usize, h: usize) -> Option<detect::Polygon>
     let components = Components::label(mask, w, h);
     let largest = (0..components.count()).max_by_key(|&k| components.areas[k])?;
     polygonize(&components).into_iter().nth(largest)
+}
+
+/// The roof-change rule: the roof inside `pixels`, away from its edges (eroded by the
+/// matching tolerance, where shadows and walls change with the sun), changed brightness in
+/// some band by more than [`TrackingRules::roof_change`] relative to the whole scene's change
+/// between the dates (so that haze, season and sensor gain do not count).
+fn roof_changed(pixels: &[bool], before: &Raster, after: &Raster, rules: &TrackingRules) -> bool {
+    let (w, h) = (after.grid.width, after.grid.height);
+    let inner = detect::morphology::erode(pixels, w, h, rules.dilation_px);
+    let inner: Vec<usize> = (0..w * h).filter(|&p| inner[p]).collect();
+    if inner.is_empty() {
+        return false;
+    }
+    let mean = |band: &[f32], at: &mut dyn Iterator<Item = usize>| {
+        let (mut s, mut n) = (0.0, 0usize);
+        for p in at {
+            s += f64::from(band[p]);
+            n += 1;
+        }
+        s / n.max(1) as f64
+    };
+    (0..after.band_count).any(|b| {
+        let (bb, ab) = (before.band(b), after.band(b));
+        let inside = mean(ab, &mut inner.iter().copied()) / mean(bb, &mut inner.iter().copied());
+        let scene = mean(ab, &mut (0..w * h)) / mean(bb, &mut (0..w * h));
+        (inside / scene).ln().abs() > rules.roof_change.ln_1p()
+    })
 }
 
 /// The roof-continuity rule: when the roof of the appeared region `pixels` continues beyond
@@ -564,6 +602,18 @@ mod tests {
         raster
     }
 
+    /// `raster` with the roof over `roof` replaced by a brighter one.
+    fn reroofed(mut raster: Raster, roof: (usize, usize, usize, usize)) -> Raster {
+        let (c0, r0, c1, r1) = roof;
+        let band = raster.band_mut(0);
+        for r in r0..r1 {
+            for c in c0..c1 {
+                band[r * SIZE + c] += 60.0;
+            }
+        }
+        raster
+    }
+
     fn kinds(b: &TrackedBuilding) -> Vec<(BuildingEventKind, usize)> {
         b.history.iter().map(|e| (e.kind, e.before)).collect()
     }
@@ -577,7 +627,7 @@ mod tests {
             image(&[]),
             image(&[hall]),
             image(&[grown]),
-            image(&[grown]),
+            reroofed(image(&[grown]), grown),
             image(&[]),
         ];
         // The annex is found one pixel off (misregistration), and a shadow strip comes with
