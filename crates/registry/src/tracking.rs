@@ -21,7 +21,9 @@
 //!   building that was known before this pair, it is an **expansion** of it and the outline
 //!   grows by the change; touching one that appeared in this same pair it is part of that one
 //!   (a new building's own shadow and edges), merged without an event; touching nothing it is
-//!   a **new building**, unless its roof continues across its edge: when at least
+//!   a **new building**, unless its outline already showed in the before image (the step
+//!   across it then was at least half of what it is after: a building that stood and
+//!   changed its roof, whatever the texture said) or its roof continues across its edge: when at least
 //!   [`TrackingRules::roof_continuity`] of the pixels just outside it look like its own roof in
 //!   the after image (within 3 standard deviations per band) and did not change, while the
 //!   change itself did not look like that roof before, it is an
@@ -35,8 +37,7 @@
 //!   [`TrackingRules::cover_fraction`] of it, that building's **roof changed** inside its
 //!   outline (the outline is kept) if the roof away from its edges changed brightness by more
 //!   than [`TrackingRules::roof_change`] against the scene (else it is sun and shadow on
-//!   walls and edges); touching nothing, a building that stood since the first
-//!   date changed its roof, if the change has a building's shape; else it is ground.
+//!   walls and edges); touching nothing, it is treated as an appeared one (above).
 //! * **Persistence.** A building that appeared between dates `i` and `i + 1` and is demolished
 //!   again between `i + 1` and `i + 2` was never a building (a vehicle, a heap, a tent): it is
 //!   dropped from the registry.
@@ -243,12 +244,8 @@ pub fn track_buildings(
                         tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                     }
                     Some(_) => {}
-                    None if shape.is_building(rules)
-                        && roof_changed(&pixels, before, after, rules) =>
-                    {
-                        let mut track = new_track(pixels, 0);
-                        track.add_event(BuildingEventKind::SurfaceChanged, pair);
-                        tracks.push(track);
+                    None if shape.is_building(rules) => {
+                        tracks.extend(new_building(pixels, pair, before, after, rules));
                     }
                     None => {}
                 },
@@ -267,19 +264,7 @@ pub fn track_buildings(
                     }
                     Some(_) => {}
                     None if shape.is_building(rules) => {
-                        let track = match roof_beyond(&pixels, before, after, rules) {
-                            Some(grown) => {
-                                let mut track = new_track(grown, 0);
-                                track.add_event(BuildingEventKind::Expanded, pair);
-                                track
-                            }
-                            None => {
-                                let mut track = new_track(pixels, pair + 1);
-                                track.add_event(BuildingEventKind::Appeared, pair);
-                                track
-                            }
-                        };
-                        tracks.push(track);
+                        tracks.extend(new_building(pixels, pair, before, after, rules));
                     }
                     None => {}
                 },
@@ -293,6 +278,51 @@ pub fn track_buildings(
         .enumerate()
         .map(|(k, track)| describe(k, track, last_date, grid, &basis, rules))
         .collect()
+}
+
+/// The registry entry a gained or changed region touching no known building starts: a
+/// building that already stood (its outline already showed in the before image) and changed
+/// its roof, an annex onto an unseen building, or a new building.
+fn new_building(
+    pixels: Vec<bool>,
+    pair: usize,
+    before: &Raster,
+    after: &Raster,
+    rules: &TrackingRules,
+) -> Option<Track> {
+    // Whatever it is, its inside must have changed (not only its edges and shadows).
+    if !roof_changed(&pixels, before, after, rules) {
+        return None;
+    }
+    let (w, h) = (after.grid.width, after.grid.height);
+    let (event, track) =
+        if edge_step(&pixels, before, w, h) >= 0.5 * edge_step(&pixels, after, w, h) {
+            (BuildingEventKind::SurfaceChanged, new_track(pixels, 0))
+        } else {
+            match roof_beyond(&pixels, before, after, rules) {
+                Some(grown) => (BuildingEventKind::Expanded, new_track(grown, 0)),
+                None => (BuildingEventKind::Appeared, new_track(pixels, pair + 1)),
+            }
+        };
+    let mut track = track;
+    track.add_event(event, pair);
+    Some(track)
+}
+
+/// How sharply `image` steps at the outline of `pixels`: per band, the absolute difference
+/// between the mean of the two pixel rings just inside and the two just outside, summed. A
+/// building shows its outline; bare ground does not.
+fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> f64 {
+    let inner = detect::morphology::erode(pixels, w, h, 2);
+    let outer = detect::morphology::dilate(pixels, w, h, 2);
+    let inside: Vec<usize> = (0..w * h).filter(|&p| pixels[p] && !inner[p]).collect();
+    let outside: Vec<usize> = (0..w * h).filter(|&p| outer[p] && !pixels[p]).collect();
+    let mean = |band: &[f32], at: &[usize]| {
+        at.iter().map(|&p| f64::from(band[p])).sum::<f64>() / at.len().max(1) as f64
+    };
+    (0..image.band_count)
+        .map(|b| (mean(image.band(b), &inside) - mean(image.band(b), &outside)).abs())
+        .sum()
 }
 
 /// A building that appeared and was gone again at the next date.
