@@ -24,4 +24,7 @@ pub enum RegistryError {
     /// The outline encloses no area, so nothing can be measured.
     #[error("the outline encloses no area (it has {vertices} vertices)")]
     EmptyOutline { vertices: usize },
+    /// The point lies where MGRS has no UTM reference (the polar UPS areas) or off the globe.
+    #[error("no MGRS reference for ({lon}, {lat}): only 80°S to 84°N is covered")]
+    NoMgrs { lon: f64, lat: f64 },
 }

@@ -228,7 +228,7 @@ fn extents(ring: &LineString<f64>, angle: f64) -> (f64, f64) {
 }
 
 /// A pixel-edge polygon as a `geo` polygon.
-fn to_geo(polygon: &detect::Polygon) -> Polygon<f64> {
+pub(crate) fn to_geo(polygon: &detect::Polygon) -> Polygon<f64> {
     let ring = |r: &Vec<(f64, f64)>| LineString::from(r.clone());
     Polygon::new(
         ring(&polygon.exterior),

@@ -12,14 +12,20 @@ pub mod equal_area;
 pub mod error;
 pub mod footprint;
 pub mod measure;
+pub mod mgrs;
 pub mod rasterize;
 pub mod ratio;
 pub mod regularise;
+pub mod tracking;
 
 pub use equal_area::EqualArea;
 pub use error::RegistryError;
 pub use footprint::{measure_footprint, FootprintMeasure, OutlineOptions, Regularisation};
 pub use measure::{Measure, Source, LEVEL};
+pub use mgrs::mgrs;
 pub use rasterize::rasterize;
 pub use ratio::compare;
 pub use regularise::regularise_right_angles;
+pub use tracking::{
+    track_buildings, BuildingEvent, BuildingEventKind, TrackedBuilding, TrackingRules,
+};

@@ -13,6 +13,7 @@ use synth::{ChangeKind, Scenario};
 
 use crate::changes::changes_geojson;
 use crate::commands::align::{align_site, AlignOutcome};
+use crate::commands::demo_registry::{check_registry, RegistryCheck};
 use crate::commands::scene::{add_scene, parse_date, SceneFacts};
 use crate::commands::site::analysis_grid;
 use crate::output::Context;
@@ -65,6 +66,7 @@ struct DemoReport {
     alignments: Vec<AlignOutcome>,
     pairs: Vec<PairReport>,
     events: Vec<EventCheck>,
+    registry: RegistryCheck,
 }
 
 pub fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
@@ -103,7 +105,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     }
     let site = catalog.site(&site.name)?;
     let alignments = align_site(ctx, &mut catalog, &site, None)?;
-    let (pairs, events) = detect_changes(ctx, &catalog, &site, &scenario, &args.out)?;
+    let (pairs, events, registry) = detect_changes(ctx, &catalog, &site, &scenario, &args.out)?;
 
     let report = DemoReport {
         site: site.name.clone(),
@@ -112,6 +114,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
         alignments,
         pairs,
         events,
+        registry,
     };
     ctx.print(&report, plain);
     Ok(())
@@ -170,7 +173,7 @@ fn detect_changes(
     site: &Site,
     scenario: &Scenario,
     out: &Path,
-) -> Result<(Vec<PairReport>, Vec<EventCheck>)> {
+) -> Result<(Vec<PairReport>, Vec<EventCheck>, RegistryCheck)> {
     let scenes = catalog.scenes(Some(&site.name))?;
     let truth_events = synth::events(scenario);
     let imad = Imad::default();
@@ -189,7 +192,7 @@ fn detect_changes(
         };
         rasters.push(scene_on_site_grid(scene, site, correction)?);
     }
-    let (mut pairs, mut checks) = (Vec::new(), Vec::new());
+    let (mut pairs, mut checks, mut all_changes) = (Vec::new(), Vec::new(), Vec::new());
     for i in 1..scenes.len() {
         let (before, after) = (&rasters[i - 1], &rasters[i]);
         let map = imad.probability(before, after)?;
@@ -236,10 +239,17 @@ fn detect_changes(
             phantoms_over_50_m2: phantoms,
             changes_file: file,
         });
+        all_changes.push(changes);
         bar.inc(1);
     }
     bar.finish_and_clear();
-    Ok((pairs, checks))
+    let buildings = registry::track_buildings(
+        &all_changes,
+        &rasters,
+        &site.grid,
+        &registry::TrackingRules::default(),
+    )?;
+    Ok((pairs, checks, check_registry(scenario, buildings)))
 }
 
 /// The site-grid pixels where a planted event changed the ground: the new or removed
@@ -332,6 +342,7 @@ fn plain(r: &DemoReport) -> String {
             100.0 * e.flagged_fraction
         ));
     }
+    lines.push(r.registry.plain());
     lines.push(format!("catalog: {}", r.catalog.display()));
     lines.push(format!("imagery: {}", r.imagery.display()));
     lines.join("\n")

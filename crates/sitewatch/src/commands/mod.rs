@@ -1,6 +1,7 @@
 pub mod align;
 pub mod coreg;
 pub mod demo;
+pub mod demo_registry;
 pub mod detect;
 pub mod eval;
 pub mod event;
