@@ -226,6 +226,17 @@ fn alignment_from_row(row: &Row) -> Result<Alignment, CatalogErrorKind> {
     })
 }
 
+impl Alignment {
+    /// The correction to apply when the scene is warped onto its site grid: the stored model
+    /// when the scene was aligned, none when alignment was refused.
+    pub fn correction(&self) -> Result<Option<raster::coreg::CorrectionModel>, serde_json::Error> {
+        match self.status {
+            AlignmentStatus::Aligned => serde_json::from_value(self.model.clone()).map(Some),
+            AlignmentStatus::Refused => Ok(None),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ pub use crs::{Crs, CrsError};
 pub use geotiff::{write_geotiff, GeoTiff, WriteError, WriteErrorKind, WriteOptions};
 pub use grid::{GeoTransform, Grid, Window};
 pub use raster::{Raster, RasterSource, ReadError, ReadErrorKind, SampleType};
-pub use scene::{SceneError, SceneLayout, ScenePart, SceneSource};
+pub use scene::{OpenSceneError, SceneError, SceneLayout, ScenePart, SceneSource};
 pub use site_grid::{bounds_ring, site_grid, SiteGridError};
 pub use transform::CoordTransform;
 pub use warp::{

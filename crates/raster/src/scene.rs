@@ -65,6 +65,15 @@ pub enum SceneError {
     },
 }
 
+/// Why the files of a scene could not be opened as one source.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenSceneError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Scene(#[from] SceneError),
+}
+
 /// The grids of two tiles of one mosaic must agree to this fraction of a pixel.
 const ALIGN_TOLERANCE_PX: f64 = 1e-6;
 
@@ -160,6 +169,16 @@ fn same_grid(a: &Grid, b: &Grid) -> bool {
 }
 
 impl SceneSource {
+    /// The GeoTIFFs at `paths` read as one scene, each part named by its path.
+    pub fn open(paths: &[std::path::PathBuf]) -> Result<SceneSource, OpenSceneError> {
+        let mut parts = Vec::with_capacity(paths.len());
+        for path in paths {
+            let tif = crate::geotiff::GeoTiff::open(path)?;
+            parts.push(ScenePart::new(path.display().to_string(), tif));
+        }
+        Ok(SceneSource::assemble(parts)?)
+    }
+
     /// Reads `parts` as one scene, telling bands from tiles by their grids.
     ///
     /// ```

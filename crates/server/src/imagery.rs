@@ -7,11 +7,9 @@ use std::path::PathBuf;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use catalog::{AlignmentStatus, Catalog};
+use catalog::Catalog;
 use raster::coreg::CorrectionModel;
-use raster::{
-    GeoTiff, GeoTransform, Grid, RasterSource, Resampling, ScenePart, SceneSource, Window,
-};
+use raster::{GeoTransform, Grid, RasterSource, Resampling, SceneSource, Window};
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -101,14 +99,12 @@ fn scene_to_render(catalog: &mut Catalog, id: i64) -> Result<SceneToRender, ApiE
     let scene = catalog.scene(id)?;
     let site = catalog.site(&scene.site)?;
     let correction = match catalog.alignment(id)? {
-        Some(a) if a.status == AlignmentStatus::Aligned => {
-            Some(serde_json::from_value(a.model.clone()).map_err(|e| {
-                ApiError::Internal(format!(
-                    "scene {id}: the stored alignment model cannot be read: {e}"
-                ))
-            })?)
-        }
-        _ => None,
+        Some(a) => a.correction().map_err(|e| {
+            ApiError::Internal(format!(
+                "scene {id}: the stored alignment model cannot be read: {e}"
+            ))
+        })?,
+        None => None,
     };
     Ok(SceneToRender {
         files: scene.files.iter().map(|f| f.path.clone()).collect(),
@@ -149,12 +145,7 @@ fn image_request(
 /// Opens the scene's files, warps them onto the requested window at the picture's pixel size
 /// (bilinear, with the stored correction), stretches and encodes.
 fn render(found: &SceneToRender, request: &ImageRequest) -> Result<Vec<u8>, ApiError> {
-    let mut parts = Vec::with_capacity(found.files.len());
-    for path in &found.files {
-        let tif = GeoTiff::open(path).map_err(|e| ApiError::Internal(e.to_string()))?;
-        parts.push(ScenePart::new(path.display().to_string(), tif));
-    }
-    let source = SceneSource::assemble(parts)
+    let source = SceneSource::open(&found.files)
         .map_err(|e| ApiError::Internal(format!("scene {}: {e}", request.scene)))?;
 
     let scale = request.width.max(request.height) as f64 / request.size as f64;

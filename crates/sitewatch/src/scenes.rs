@@ -4,17 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use raster::{GeoTiff, SceneLayout, ScenePart, SceneSource};
+use raster::{SceneLayout, SceneSource};
 
 /// The files at `paths` read as one scene. Bands (same grid) are stacked, tiles (same CRS and
 /// pixel size, offset) mosaicked; a mix is refused.
 pub fn open_scene(paths: &[PathBuf]) -> Result<SceneSource> {
-    let mut parts = Vec::with_capacity(paths.len());
-    for path in paths {
-        let tif = GeoTiff::open(path)?;
-        parts.push(ScenePart::new(path.display().to_string(), tif));
-    }
-    Ok(SceneSource::assemble(parts)?)
+    Ok(SceneSource::open(paths)?)
 }
 
 /// The role of each file in a scene: `image` for a single file, else `band N` or `tile N`.
@@ -49,13 +44,10 @@ pub fn stored_correction(
     scene_id: i64,
 ) -> Result<Option<raster::coreg::CorrectionModel>> {
     match catalog.alignment(scene_id)? {
-        Some(a) if a.status == catalog::AlignmentStatus::Aligned => {
-            let model = serde_json::from_value(a.model.clone()).with_context(|| {
-                format!("scene {scene_id}: the stored alignment model cannot be read")
-            })?;
-            Ok(Some(model))
-        }
-        _ => Ok(None),
+        Some(a) => a.correction().with_context(|| {
+            format!("scene {scene_id}: the stored alignment model cannot be read")
+        }),
+        None => Ok(None),
     }
 }
 
