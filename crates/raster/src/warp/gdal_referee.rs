@@ -7,6 +7,24 @@ use crate::scene::{ScenePart, SceneSource};
 use crate::warp::{warp, Resampling, SourceMapping, WarpOptions};
 use crate::{Crs, GeoTiff, GeoTransform, Grid, Raster, RasterSource, Window};
 
+/// gdalwarp options that make it use the same kernels as sitewatch (no widening below a scale
+/// of 0.95, per-band nodata), so that the two can be compared sample for sample.
+const SAME_KERNEL: [&str; 8] = [
+    "-dstnodata",
+    "0",
+    "-wo",
+    "UNIFIED_SRC_NODATA=NO",
+    "-wo",
+    "XSCALE=1",
+    "-wo",
+    "YSCALE=1",
+];
+
+/// How many samples of two equally long rasters differ.
+fn differing_samples(ours: &[f32], theirs: &[f32]) -> usize {
+    ours.iter().zip(theirs).filter(|(a, b)| a != b).count()
+}
+
 /// `gdalwarp -et 0` of `src` (bytes or unsigned 16-bit) onto the north-up
 /// `grid`, band-sequential. The output has the source's sample type.
 fn gdalwarp(src: &Path, grid: &Grid, method: &str, extra: &[&str], dir: &Path) -> Vec<f32> {
@@ -260,30 +278,14 @@ fn nodata_holes_and_uncovered_pixels_agree_with_gdalwarp() {
         512,
         512,
     );
-    let pinned = [
-        "-dstnodata",
-        "0",
-        "-wo",
-        "UNIFIED_SRC_NODATA=NO",
-        "-wo",
-        "XSCALE=1",
-        "-wo",
-        "YSCALE=1",
-    ];
     for (method, gdal_name) in [
         (Resampling::Nearest, "near"),
         (Resampling::Bilinear, "bilinear"),
         (Resampling::Cubic, "cubic"),
     ] {
         let ours = warp(&post, &grid, method, &WarpOptions::default()).unwrap();
-        let theirs = gdalwarp(&tif, &grid, gdal_name, &pinned, dir.path());
-        let differing = ours
-            .raster
-            .data
-            .iter()
-            .zip(&theirs)
-            .filter(|(a, b)| **a != **b)
-            .count();
+        let theirs = gdalwarp(&tif, &grid, gdal_name, &SAME_KERNEL, dir.path());
+        let differing = differing_samples(&ours.raster.data, &theirs);
         let uncovered = ours.uncovered_count();
         eprintln!(
             "{gdal_name} with nodata: {differing} of {} samples differ; {uncovered} pixels \
@@ -332,13 +334,7 @@ fn oscd_second_date_onto_first_date_grid_agrees_with_gdalwarp() {
         let ours = warp(&t2, &t1_grid, method, &WarpOptions::default()).unwrap();
         let theirs = gdalwarp(&vrt, &t1_grid, gdal_name, &[], dir.path());
         assert_eq!(ours.raster.data.len(), theirs.len());
-        let differing = ours
-            .raster
-            .data
-            .iter()
-            .zip(&theirs)
-            .filter(|(a, b)| a != b)
-            .count();
+        let differing = differing_samples(&ours.raster.data, &theirs);
         eprintln!(
             "oscd t2 -> t1 {gdal_name}: {differing} of {} samples differ",
             theirs.len()
@@ -363,30 +359,14 @@ fn utm_scene_onto_lonlat_grid_agrees_with_gdalwarp() {
         834,
         654,
     );
-    let same_kernel = [
-        "-dstnodata",
-        "0",
-        "-wo",
-        "UNIFIED_SRC_NODATA=NO",
-        "-wo",
-        "XSCALE=1",
-        "-wo",
-        "YSCALE=1",
-    ];
     for (method, gdal_name) in [
         (Resampling::Nearest, "near"),
         (Resampling::Bilinear, "bilinear"),
         (Resampling::Cubic, "cubic"),
     ] {
         let ours = warp(&source, &grid, method, &WarpOptions::default()).unwrap();
-        let theirs = gdalwarp(&path, &grid, gdal_name, &same_kernel, dir.path());
-        let differing = ours
-            .raster
-            .data
-            .iter()
-            .zip(&theirs)
-            .filter(|(a, b)| a != b)
-            .count();
+        let theirs = gdalwarp(&path, &grid, gdal_name, &SAME_KERNEL, dir.path());
+        let differing = differing_samples(&ours.raster.data, &theirs);
         eprintln!(
             "RGB.byte -> lon/lat {gdal_name}: {differing} of {} samples differ, {} pixels \
              uncovered",
