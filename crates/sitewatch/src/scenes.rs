@@ -6,12 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use raster::{SceneLayout, SceneSource};
 
-/// The files at `paths` read as one scene. Bands (same grid) are stacked, tiles (same CRS and
-/// pixel size, offset) mosaicked; a mix is refused.
-pub fn open_scene(paths: &[PathBuf]) -> Result<SceneSource> {
-    Ok(SceneSource::open(paths)?)
-}
-
 /// The role of each file in a scene: `image` for a single file, else `band N` or `tile N`.
 pub fn file_roles(scene: &SceneSource) -> Vec<String> {
     let names = scene.file_names();
@@ -34,7 +28,7 @@ pub fn absolute(path: &Path) -> Result<PathBuf> {
 /// The files of a catalogued scene, opened as one source.
 pub fn open_catalog_scene(scene: &catalog::Scene) -> Result<SceneSource> {
     let paths: Vec<PathBuf> = scene.files.iter().map(|f| f.path.clone()).collect();
-    open_scene(&paths).with_context(|| format!("scene {} cannot be read", scene.id))
+    SceneSource::open(&paths).with_context(|| format!("scene {} cannot be read", scene.id))
 }
 
 /// The correction stored for a scene, if it was aligned (a refused or missing alignment

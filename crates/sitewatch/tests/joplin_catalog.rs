@@ -28,6 +28,14 @@ fn tiles(folder: &str) -> Vec<std::path::PathBuf> {
     v
 }
 
+/// `sitewatch scene add FILES... OPTIONS`.
+fn add_scene(db: &std::path::Path, files: &[std::path::PathBuf], options: &[&str]) {
+    let mut args = vec!["scene", "add"];
+    args.extend(files.iter().map(|p| p.to_str().unwrap()));
+    args.extend(options);
+    run_ok(db, &args);
+}
+
 #[test]
 fn ogrinfo_lists_sites_and_scenes_with_their_footprints() {
     let dir = tempfile::tempdir().unwrap();
@@ -45,16 +53,8 @@ fn ogrinfo_lists_sites_and_scenes_with_their_footprints() {
     );
     let pre = tiles("joplin/pre");
     let post = tiles("joplin/post");
-    let mut args = vec!["scene", "add"];
-    let pre_s: Vec<&str> = pre.iter().map(|p| p.to_str().unwrap()).collect();
-    args.extend(&pre_s);
-    args.extend(["--date", "2011-05-20", "--sensor", "aerial"]);
-    run_ok(&db, &args);
-    let mut args = vec!["scene", "add"];
-    let post_s: Vec<&str> = post.iter().map(|p| p.to_str().unwrap()).collect();
-    args.extend(&post_s);
-    args.extend(["--date", "2011-06-02", "--sensor", "aerial"]);
-    run_ok(&db, &args);
+    add_scene(&db, &pre, &["--date", "2011-05-20", "--sensor", "aerial"]);
+    add_scene(&db, &post, &["--date", "2011-06-02", "--sensor", "aerial"]);
 
     let summary = run_tool("ogrinfo", &["-so", "-al", db.to_str().unwrap()]);
     assert!(summary.contains("Layer name: sites"), "{summary}");
@@ -123,11 +123,7 @@ fn a_scene_warped_onto_its_site_grid_reads_back_in_gdal() {
         ],
     );
     let post = tiles("joplin/post");
-    let mut args = vec!["scene", "add"];
-    let post_s: Vec<&str> = post.iter().map(|p| p.to_str().unwrap()).collect();
-    args.extend(&post_s);
-    args.extend(["--date", "2011-06-02"]);
-    run_ok(&db, &args);
+    add_scene(&db, &post, &["--date", "2011-06-02"]);
     let site: serde_json::Value =
         serde_json::from_str(&run_ok(&db, &["site", "show", "Joplin", "--json"])).unwrap();
     let out = dir.path().join("post.tif");

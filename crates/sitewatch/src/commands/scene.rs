@@ -8,11 +8,11 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::{Args, Subcommand};
 use geo::Intersects;
 use geo_types::{LineString, Polygon};
-use raster::RasterSource;
+use raster::{RasterSource, SceneSource};
 
 use crate::commands::site::analysis_grid;
 use crate::output::Context;
-use crate::scenes::{absolute, file_roles, open_scene};
+use crate::scenes::{absolute, file_roles};
 
 #[derive(Subcommand)]
 pub enum SceneCommand {
@@ -120,7 +120,7 @@ pub fn add_scene(
     facts: SceneFacts,
 ) -> Result<Scene> {
     let paths: Vec<PathBuf> = files.iter().map(|p| absolute(p)).collect::<Result<_>>()?;
-    let scene = open_scene(&paths)?;
+    let scene = SceneSource::open(&paths)?;
     let grid = scene.grid().clone();
     let described = paths_text(&paths);
     let footprint = polygon(grid.footprint_lonlat().with_context(|| {
