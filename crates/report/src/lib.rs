@@ -24,10 +24,28 @@
 
 #![warn(missing_docs)]
 
+mod canvas;
+mod chart;
 mod error;
+mod figure;
+mod format;
+mod html;
+mod input;
 mod manifest;
+mod north_arrow;
+mod resize;
+mod round;
+mod scale_bar;
+mod stretch;
+mod text;
 mod verify;
+mod write;
 
 pub use error::ReportError;
+pub use input::{
+    BuildingRow, Finding, IndicatorPoint, NamedQuantity, Outline, OutlineStyle, Panel, Panels,
+    Provenance, Quantity, ReportInput, SiteDossier, TimelineEntry,
+};
 pub use manifest::{read_manifest, write_manifest, Manifest, ManifestInput, MANIFEST_FILE};
 pub use verify::{verify, InputProblem, Problem, VerifyReport};
+pub use write::{write_report, ReportFiles, FIGURES_DIR, REPORT_PAGE};
