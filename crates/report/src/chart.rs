@@ -14,9 +14,11 @@ use crate::round::round_at_most;
 const WIDTH: f64 = 560.0;
 const HEIGHT: f64 = 260.0;
 const LEFT: f64 = 78.0;
-const RIGHT: f64 = 20.0;
-const TOP: f64 = 36.0;
+const RIGHT: f64 = 44.0;
 const BOTTOM: f64 = 40.0;
+/// The room above the plot for the title and for each line of the legend.
+const TITLE_ROOM: f64 = 30.0;
+const LEGEND_LINE: f64 = 15.0;
 
 /// One value of a series: its date, the value, and its interval when it has one.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +122,10 @@ pub(crate) fn line_chart(title: &str, unit: &str, series: &[Series]) -> String {
         }
         _ => (LEFT + WIDTH - RIGHT) / 2.0,
     };
-    let y = |value: f64| HEIGHT - BOTTOM - value / y_max * (HEIGHT - TOP - BOTTOM);
+    // A single series is named by the title; several get a legend line each.
+    let legend_lines = if series.len() > 1 { series.len() } else { 0 };
+    let plot_top = TITLE_ROOM + LEGEND_LINE * legend_lines as f64;
+    let y = |value: f64| HEIGHT - BOTTOM - value / y_max * (HEIGHT - plot_top - BOTTOM);
     let decimals = if step < 1.0 { 1 } else { 0 };
 
     let mut svg = String::new();
@@ -227,16 +232,17 @@ pub(crate) fn line_chart(title: &str, unit: &str, series: &[Series]) -> String {
                 interval
             );
         }
-        let _ = write!(
-            svg,
-            r#"<rect x="{}" y="{}" width="12" height="3" fill="{}"/><text x="{}" y="{}" class="tick">{}</text>"#,
-            WIDTH - RIGHT - 150.0,
-            TOP - 12.0 + 14.0 * i as f64 - 4.0,
-            s.color,
-            WIDTH - RIGHT - 134.0,
-            TOP - 12.0 + 14.0 * i as f64,
-            escape(&s.label)
-        );
+        if legend_lines > 0 {
+            let baseline = TITLE_ROOM + LEGEND_LINE * i as f64 + 2.0;
+            let _ = write!(
+                svg,
+                r#"<rect x="{LEFT}" y="{}" width="14" height="3" fill="{}"/><text x="{}" y="{baseline}" class="tick">{}</text>"#,
+                baseline - 4.0,
+                s.color,
+                LEFT + 20.0,
+                escape(&s.label)
+            );
+        }
     }
     svg.push_str("</svg>");
     svg

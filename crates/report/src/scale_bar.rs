@@ -82,12 +82,9 @@ mod tests {
                 [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-9),
                 "{length}"
             );
-            // The next round length up would not fit.
-            let next = if mantissa < 1.5 || mantissa > 4.0 {
-                2.0
-            } else {
-                2.5
-            } * length;
+            // The next round length up (2 after 1, 5 after 2, 10 after 5) would not fit.
+            let is_two = (mantissa - 2.0).abs() < 1e-9;
+            let next = if is_two { 2.5 } else { 2.0 } * length;
             assert!(next > width / 4.0, "{width}: {length} then {next}");
         }
     }
