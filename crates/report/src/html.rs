@@ -76,6 +76,7 @@ th { background: #f3f3f3; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure { margin: 1.5em 0 2.5em; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ccc; }
+@media print { figure, tr, .chart { break-inside: avoid; } }
 figcaption { font-size: 0.95em; }
 .swatch { display: inline-block; width: 1.6em; height: 0.3em; vertical-align: middle; margin: 0 0.3em 0 0.8em; }
 .charts { display: flex; flex-wrap: wrap; gap: 1em; }

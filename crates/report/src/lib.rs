@@ -1,5 +1,10 @@
 //! Sitewatch reports and their provenance.
 //!
+//! [`write_report`] turns a [`ReportInput`] (a site's dossier, findings with their before and
+//! after crops, buildings, timeline, indicators and provenance) into a report folder: an
+//! offline HTML page, a PNG figure per finding (stretched, outlined, with scale bar, true-north
+//! arrow, dates and credits on it) and the manifest.
+//!
 //! Every report folder carries a `manifest.json`: the sitewatch (and model) version that made
 //! it, the parameters it was run with, and every input file with its SHA-256 and its role.
 //! [`verify`] hashes the inputs again and names each one that changed or went missing, so a
