@@ -73,8 +73,13 @@ fn check_crops(finding: &Finding) -> Result<(), ReportError> {
     if grid.width == 0 || grid.height == 0 {
         return Err(bad("the crops are empty"));
     }
-    if finding.before.crop.band_count == 0 || finding.after.crop.band_count == 0 {
-        return Err(bad("a crop has no bands"));
+    for crop in [&finding.before.crop, &finding.after.crop] {
+        if crop.band_count == 0 {
+            return Err(bad("a crop has no bands"));
+        }
+        if crop.data.len() != grid.width * grid.height * crop.band_count {
+            return Err(bad("a crop's samples do not fill its grid"));
+        }
     }
     if grid.crs.is_geographic() {
         return Err(bad(&format!(
@@ -82,10 +87,10 @@ fn check_crops(finding: &Finding) -> Result<(), ReportError> {
             grid.crs
         )));
     }
-    let foot_units = grid.crs.proj4.split_whitespace().any(|token| {
+    let not_metres = grid.crs.proj4.split_whitespace().any(|token| {
         token.starts_with("+to_meter=") || (token.starts_with("+units=") && token != "+units=m")
     });
-    if foot_units {
+    if not_metres {
         return Err(bad(&format!(
             "the map units of {} are not metres",
             grid.crs
