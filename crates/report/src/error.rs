@@ -26,6 +26,32 @@ pub enum ReportError {
         #[source]
         source: serde_json::Error,
     },
+    /// A figure could not be written as a PNG.
+    #[error("{}: cannot write the PNG: {source}", path.display())]
+    Png {
+        /// The figure file.
+        path: PathBuf,
+        /// What the encoder said.
+        #[source]
+        source: png::EncodingError,
+    },
+    /// A finding cannot be drawn as given.
+    #[error("finding '{finding}': {reason}")]
+    BadFinding {
+        /// The finding's title.
+        finding: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// True north cannot be found on a finding's grid (its CRS cannot be transformed).
+    #[error("finding '{finding}': cannot find true north on its grid: {source}")]
+    NorthArrow {
+        /// The finding's title.
+        finding: String,
+        /// What the transform said.
+        #[source]
+        source: raster::CrsError,
+    },
 }
 
 impl ReportError {
