@@ -149,6 +149,10 @@ pub struct NewBuilding {
     pub history: Vec<NewBuildingEvent>,
     /// Its outline in each scene it was seen in: (scene id, longitude/latitude polygon).
     pub outlines: Vec<(i64, Polygon<f64>)>,
+    /// The measures in full, as the registry made them: each with the named contributions to
+    /// its interval (edge position, co-registration, regularisation), which a ratio of two
+    /// buildings needs and the intervals above do not keep. JSON, opaque to the catalog.
+    pub measures: serde_json::Value,
 }
 
 /// A building of a site's registry as stored.
@@ -189,6 +193,8 @@ pub struct StoredBuilding {
     pub history: Vec<NewBuildingEvent>,
     /// Its outline in each scene it was seen in, in the order the registry gave.
     pub outlines: Vec<(i64, Polygon<f64>)>,
+    /// The measures in full, with the named contributions to their intervals.
+    pub measures: serde_json::Value,
     /// The current verdict: the latest review of the building's code that has one.
     pub review: Option<Review>,
 }
@@ -323,11 +329,11 @@ fn store_building(
         "INSERT INTO buildings (geom, site_fid, code, origin, standing, first_seen_scene_fid,
            last_seen_scene_fid, area_m2, area_m2_low, area_m2_high, area_m2_level,
            length_m, length_m_low, length_m_high, length_m_level,
-           width_m, width_m_low, width_m_high, width_m_level, lon, lat, mgrs, housing)
+           width_m, width_m_low, width_m_high, width_m_level, lon, lat, mgrs, housing, measures)
          VALUES (:geom, :site, :code, :origin, :standing, :first, :last,
            :area, :area_low, :area_high, :area_level,
            :length, :length_low, :length_high, :length_level,
-           :width, :width_low, :width_high, :width_level, :lon, :lat, :mgrs, :housing)",
+           :width, :width_low, :width_high, :width_level, :lon, :lat, :mgrs, :housing, :measures)",
         named_params! {
             ":geom": encode_polygon(&building.outline_lonlat, WGS84_SRS_ID),
             ":site": site_id,
@@ -352,6 +358,7 @@ fn store_building(
             ":lat": building.lat,
             ":mgrs": building.mgrs.trim(),
             ":housing": building.housing,
+            ":measures": building.measures.to_string(),
         },
     )?;
     let id = conn.last_insert_rowid();
@@ -480,6 +487,8 @@ fn building_from_row(row: &Row, site: &Site) -> Result<StoredBuilding, CatalogEr
         lat: row.get("lat")?,
         mgrs: row.get("mgrs")?,
         housing: row.get("housing")?,
+        measures: serde_json::from_str(&row.get::<_, String>("measures")?)
+            .map_err(|e| damaged(format!("its measures are not JSON: {e}")))?,
         history: Vec::new(),
         outlines: Vec::new(),
         review: None,

@@ -146,6 +146,7 @@ pub(crate) fn new_building(code: &str, west: f64, before: i64, after: i64) -> cr
         lat: 33.72015,
         mgrs: "39SWU 7005 3000".into(),
         housing: false,
+        measures: serde_json::json!({}),
         history: vec![crate::NewBuildingEvent {
             kind: "expanded".into(),
             before_scene: before,

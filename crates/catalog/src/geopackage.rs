@@ -215,7 +215,13 @@ CREATE TABLE buildings (
   lat DOUBLE NOT NULL,
   mgrs TEXT NOT NULL,
   housing BOOLEAN NOT NULL,
+  measures TEXT NOT NULL DEFAULT '{}',
   UNIQUE (site_fid, code)
+);
+CREATE TABLE registry_runs (
+  site_fid INTEGER PRIMARY KEY REFERENCES sites(fid),
+  inputs_sha256 TEXT NOT NULL,
+  created DATETIME NOT NULL
 );
 CREATE TABLE building_outlines (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -281,7 +287,7 @@ struct Layer {
     since: i64,
 }
 
-const LAYERS: [Layer; 14] = [
+const LAYERS: [Layer; 15] = [
     Layer {
         table: "sites",
         spatial: true,
@@ -355,6 +361,12 @@ const LAYERS: [Layer; 14] = [
         table: "building_events",
         spatial: false,
         description: "What happened to each building between two scenes: appeared, expanded, ...",
+        since: 4,
+    },
+    Layer {
+        table: "registry_runs",
+        spatial: false,
+        description: "What each site's building registry was last built from (a SHA-256)",
         since: 4,
     },
     Layer {

@@ -47,6 +47,7 @@ mod export;
 mod footprint;
 mod geometry;
 mod geopackage;
+mod registry_run;
 mod review;
 mod scene;
 mod site;
