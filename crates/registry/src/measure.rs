@@ -1,13 +1,13 @@
 //! A measured figure with its interval and the named sources of its uncertainty.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The confidence level of every interval sitewatch reports.
 pub const LEVEL: f64 = 0.95;
 
 /// One named contribution to a measure's uncertainty: the half-width, at [`LEVEL`], that this
 /// source alone would give the interval, in the measure's own unit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
     /// What the contribution comes from, in the analyst's words ("edge position (GSD 0.5 m)").
     pub name: String,
@@ -41,7 +41,7 @@ impl Source {
 /// A value with its interval at [`LEVEL`] and the contributions that make the interval, e.g.
 /// an area of 6,230 m² [6,050, 6,410] from the edge position at 0.5 m GSD and a
 /// co-registration residual of 0.3 px. No figure leaves sitewatch without its interval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measure {
     /// The best estimate.
     pub value: f64,

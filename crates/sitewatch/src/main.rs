@@ -5,6 +5,7 @@ mod aoi;
 mod changes;
 mod commands;
 mod output;
+mod pipeline;
 mod scenes;
 
 use std::path::PathBuf;
@@ -41,6 +42,12 @@ enum Command {
     Warp(commands::warp::WarpArgs),
     /// Measure how far TARGET must move to sit on REF (sub-pixel co-registration).
     Coreg(commands::coreg::CoregArgs),
+    /// Run the site pipeline: align, compare dates, rebuild the building registry (incremental).
+    Run(commands::run::RunArgs),
+    /// The site's building registry; `import` existing footprints, `export` for a GIS.
+    Buildings(commands::buildings::BuildingsArgs),
+    /// The area of building A against building B, with its interval.
+    Compare(commands::compare::CompareArgs),
     /// Find what changed between two images: probability, mask and change polygons.
     Detect(commands::detect::DetectArgs),
     /// Train the change network on labelled pairs (seeded, reproducible).
@@ -56,6 +63,8 @@ enum Command {
     Event(commands::event::EventCommand),
     /// Everything known to have happened at a site, by date, with sources.
     Timeline(commands::timeline::TimelineArgs),
+    /// Write the site's evidence report: HTML, figures, building table, timeline, manifest.
+    Report(commands::report::ReportArgs),
     /// Check a report folder's inputs against its manifest (exit status 4 when any changed).
     Verify(commands::verify::VerifyArgs),
     /// Serve the catalog over HTTP: JSON API, scene imagery, a map page (loopback by default).
@@ -86,6 +95,9 @@ fn main() -> ExitCode {
         Command::Align(a) => commands::align::run(&ctx, a).map_err(Failure::from),
         Command::Warp(a) => commands::warp::run(&ctx, a).map_err(Failure::from),
         Command::Coreg(a) => commands::coreg::run(&ctx, a),
+        Command::Run(a) => commands::run::run(&ctx, a).map_err(Failure::from),
+        Command::Buildings(a) => commands::buildings::run(&ctx, a).map_err(Failure::from),
+        Command::Compare(a) => commands::compare::run(&ctx, a).map_err(Failure::from),
         Command::Detect(a) => commands::detect::run(&ctx, a).map_err(Failure::from),
         Command::Train(a) => commands::train::run(&ctx, a).map_err(Failure::from),
         Command::Eval(a) => commands::eval::run(&ctx, a).map_err(Failure::from),
@@ -93,6 +105,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => commands::synth::run(&ctx, a).map_err(Failure::from),
         Command::Event(c) => commands::event::run(&ctx, c).map_err(Failure::from),
         Command::Timeline(a) => commands::timeline::run(&ctx, a).map_err(Failure::from),
+        Command::Report(a) => commands::report::run(&ctx, a).map_err(Failure::from),
         Command::Verify(a) => commands::verify::run(&ctx, a),
         Command::Serve(a) => commands::serve::run(&ctx, a).map_err(Failure::from),
     };

@@ -52,6 +52,17 @@ pub fn scene_on_site_grid(
     site: &catalog::Site,
     correction: &dyn raster::PixelCorrection,
 ) -> Result<raster::Raster> {
+    scene_window_on_site_grid(scene, site, correction, &site.grid.full_window())
+}
+
+/// A window of the site's grid from a catalogued scene, read and resampled for that window
+/// only (a figure's crop does not read the whole scene).
+pub fn scene_window_on_site_grid(
+    scene: &catalog::Scene,
+    site: &catalog::Site,
+    correction: &dyn raster::PixelCorrection,
+    window: &raster::Window,
+) -> Result<raster::Raster> {
     use raster::RasterSource;
     let source = open_catalog_scene(scene)?;
     let lazy = raster::WarpedSource::new(
@@ -60,5 +71,5 @@ pub fn scene_on_site_grid(
         raster::Resampling::Bilinear,
         correction,
     );
-    Ok(lazy.read_window(&site.grid.full_window())?)
+    Ok(lazy.read_window(window)?)
 }

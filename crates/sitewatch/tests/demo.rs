@@ -1,12 +1,17 @@
-//! The demo, as a newcomer runs it: it must find every building event it planted.
+//! The demo, as a newcomer runs it: its printed findings must match the truth it planted, its
+//! report must verify, and a rerun of the pipeline must find nothing to do.
 
 use std::process::Command;
 
+fn sitewatch() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sitewatch"))
+}
+
 #[test]
-fn demo_finds_every_planted_event() {
+fn the_demo_reports_every_planted_event_and_the_hall_ratio_holds_the_truth() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo");
-    let run = Command::new(env!("CARGO_BIN_EXE_sitewatch"))
+    let run = sitewatch()
         .args(["demo", "--json", "--seed", "2", "--out"])
         .arg(&out)
         .output()
@@ -17,20 +22,60 @@ fn demo_finds_every_planted_event() {
         String::from_utf8_lossy(&run.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
-    let events = report["events"].as_array().unwrap();
+    let truth = &report["truth"];
+    let events = truth["events"].as_array().unwrap();
     assert_eq!(events.len(), 11, "the plant scenario plants 11 events");
-    for e in events {
-        assert_eq!(e["found"], true, "missed: {e}");
-    }
-    for a in report["alignments"].as_array().unwrap() {
+    let missed: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["reported_by"].is_null())
+        .collect();
+    assert!(missed.is_empty(), "missed planted events: {missed:?}");
+    assert_eq!(truth["phantoms_over_50_m2"], 0, "{truth}");
+    let ratio = &truth["hall_ratio"];
+    assert_eq!(ratio["contains_truth"], true, "{ratio}");
+    assert_eq!(report["matches_truth"], true);
+    for a in report["run"]["aligned"].as_array().unwrap() {
         assert_eq!(a["status"], "aligned", "{a}");
     }
-    assert!(out.join("sitewatch.gpkg").is_file());
-    // A rerun replaces the demo's own folder, but never a folder it did not make.
+
+    // The report verifies, and the catalog's pipeline has nothing left to do.
+    let verify = sitewatch()
+        .arg("verify")
+        .arg(out.join("report"))
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let again = sitewatch()
+        .args(["run", "--json", "--db"])
+        .arg(out.join("sitewatch.gpkg"))
+        .arg(report["site"].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["compared"].as_array().unwrap().len(), 0, "{again}");
+    assert!(again["registry"].is_null(), "{again}");
+    assert_eq!(
+        again["kept"], 7,
+        "4 consecutive pairs and 3 against the first date"
+    );
+}
+
+#[test]
+fn the_demo_never_replaces_a_folder_it_did_not_make() {
+    let dir = tempfile::tempdir().unwrap();
     let foreign = dir.path().join("mine");
     std::fs::create_dir_all(&foreign).unwrap();
     std::fs::write(foreign.join("notes.txt"), "keep me").unwrap();
-    let refused = Command::new(env!("CARGO_BIN_EXE_sitewatch"))
+    let refused = sitewatch()
         .args(["demo", "--out"])
         .arg(&foreign)
         .output()

@@ -1,61 +1,39 @@
 //! `sitewatch demo`: the whole system on a generated site whose truth is known, so that every
-//! printed finding can be checked against what was planted.
+//! printed finding can be checked against what was planted: the imagery is written, catalogued
+//! with sourced events and existing footprints, run through the pipeline (alignment, change
+//! detection, the building registry), reported, and checked against the truth.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
-use catalog::{Catalog, NewSite, Site};
+use catalog::{Catalog, EventKind, NewEvent, NewSite, Site};
 use clap::Args;
-use detect::{clean_mask, extract_changes, ChangeDetector, CleanupRules, Components, Imad};
 use geo_types::{LineString, Polygon};
 use serde::Serialize;
-use synth::{ChangeKind, Scenario};
+use synth::Scenario;
 
-use crate::changes::changes_geojson;
-use crate::commands::align::{align_site, AlignOutcome};
-use crate::commands::demo_registry::{check_registry, RegistryCheck};
+use crate::commands::buildings::{building_row, BuildingRow};
+use crate::commands::demo_check::{check_against_truth, TruthCheck};
+use crate::commands::detect::Method;
+use crate::commands::report::{write_site_report, ReportSummary};
 use crate::commands::scene::{add_scene, parse_date, SceneFacts};
 use crate::commands::site::analysis_grid;
 use crate::output::Context;
-use crate::scenes::{scene_on_site_grid, stored_correction};
+use crate::pipeline::{run_site, RunOptions, RunSummary};
 
 /// The file that marks a folder as the demo's own, so that a rerun may replace it.
 const MARKER: &str = ".sitewatch-demo";
-/// Changes larger than this that no planted event explains are phantoms.
-const PHANTOM_M2: f64 = 50.0;
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Where to write the imagery, the catalog and the change maps.
+    /// Where to write the imagery, the catalog and the report.
     #[arg(long, value_name = "DIR", default_value = "sitewatch-demo")]
     out: PathBuf,
     /// The seed of the generated site.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-}
-
-/// A planted event and whether the detector found it.
-#[derive(Serialize)]
-struct EventCheck {
-    building: String,
-    label: String,
-    kind: ChangeKind,
-    from: String,
-    to: String,
-    /// The share of the changed footprint's pixels flagged as change.
-    flagged_fraction: f64,
-    found: bool,
-}
-
-/// One pair of consecutive dates.
-#[derive(Serialize)]
-struct PairReport {
-    from: String,
-    to: String,
-    changes: usize,
-    changed_area_m2: f64,
-    phantoms_over_50_m2: usize,
-    changes_file: PathBuf,
+    #[command(flatten)]
+    method: Method,
 }
 
 #[derive(Serialize)]
@@ -63,10 +41,12 @@ struct DemoReport {
     site: String,
     catalog: PathBuf,
     imagery: PathBuf,
-    alignments: Vec<AlignOutcome>,
-    pairs: Vec<PairReport>,
-    events: Vec<EventCheck>,
-    registry: RegistryCheck,
+    report: ReportSummary,
+    run: RunSummary,
+    buildings: Vec<BuildingRow>,
+    truth: TruthCheck,
+    /// Every planted event reported, no phantom, the hall ratio's interval holding the truth.
+    matches_truth: bool,
 }
 
 pub fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
@@ -103,18 +83,47 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
             },
         )?;
     }
-    let site = catalog.site(&site.name)?;
-    let alignments = align_site(ctx, &mut catalog, &site, None)?;
-    let (pairs, events, registry) = detect_changes(ctx, &catalog, &site, &scenario, &args.out)?;
+    add_demo_events(&mut catalog, &site)?;
 
+    let site = catalog.site(&site.name)?;
+    let run = run_site(
+        ctx,
+        &mut catalog,
+        &site,
+        &RunOptions {
+            method: &args.method,
+            reviews: catalog::ReviewFilter::NotRejected,
+            force: false,
+        },
+    )?;
+    let scenes = catalog.scenes(Some(&site.name))?;
+    let stored = catalog.buildings(&site.name)?;
+    let truth = check_against_truth(&scenario, &scenes, &stored)?;
+    // The analyst's question of this site: the new hall against the original one.
+    let halls: Vec<(String, String)> = truth
+        .hall_ratio
+        .iter()
+        .map(|h| (h.new_hall.clone(), h.original_hall.clone()))
+        .collect();
+    let report_dir = args.out.join("report");
+    let evidence = write_site_report(
+        &catalog,
+        &db,
+        &site,
+        &report_dir,
+        catalog::ReviewFilter::NotRejected,
+        &halls,
+    )?;
+    let matches_truth = truth.passed();
     let report = DemoReport {
         site: site.name.clone(),
         catalog: db,
         imagery,
-        alignments,
-        pairs,
-        events,
-        registry,
+        report: evidence,
+        run,
+        buildings: stored.iter().map(|b| building_row(b, &scenes)).collect(),
+        truth,
+        matches_truth,
     };
     ctx.print(&report, plain);
     Ok(())
@@ -165,139 +174,38 @@ fn add_demo_site(catalog: &mut Catalog, scenario: &Scenario) -> Result<Site> {
     })?)
 }
 
-/// iMAD between consecutive dates; each pair's changes written as GeoJSON and checked
-/// against the planted events.
-fn detect_changes(
-    ctx: &Context,
-    catalog: &Catalog,
-    site: &Site,
-    scenario: &Scenario,
-    out: &Path,
-) -> Result<(Vec<PairReport>, Vec<EventCheck>, RegistryCheck)> {
-    let scenes = catalog.scenes(Some(&site.name))?;
-    let truth_events = synth::events(scenario);
-    let imad = Imad::default();
-    let rules = CleanupRules {
-        min_area: detect::MinArea::SquareMetres(20.0),
-        ..CleanupRules::default()
-    };
-    let pixel_m2 = site.grid.gsd() * site.grid.gsd();
-    let bar = ctx.progress(scenes.len().saturating_sub(1) as u64, "detecting");
-    let mut rasters = Vec::with_capacity(scenes.len());
-    for scene in &scenes {
-        let correction = stored_correction(catalog, scene.id)?;
-        let correction: &dyn raster::PixelCorrection = match &correction {
-            Some(model) => model,
-            None => &raster::NoCorrection,
-        };
-        rasters.push(scene_on_site_grid(scene, site, correction)?);
+/// Sourced events of the story the imagery tells (fictional sources, as the site is).
+fn add_demo_events(catalog: &mut Catalog, site: &Site) -> Result<()> {
+    let events = [
+        (
+            "2020-09-15",
+            EventKind::Media,
+            "Example State Television, evening news, 15 Sep 2020 (fictional)",
+            "Groundbreaking ceremony for a second final-assembly hall reported",
+        ),
+        (
+            "2021-05-02",
+            EventKind::Visit,
+            "Example News Agency, dispatch 2021-05-02 (fictional)",
+            "Leader inspects the new hall and the housing under construction",
+        ),
+        (
+            "2022-11-08",
+            EventKind::Report,
+            "https://example.org/reports/plant-7-expansion (fictional)",
+            "Think-tank report: the plant's roofed area grew by about a third since 2019",
+        ),
+    ];
+    for (date, kind, source, note) in events {
+        catalog.add_event(NewEvent {
+            site: site.name.clone(),
+            date: date.parse()?,
+            kind,
+            source: source.to_string(),
+            note: Some(note.to_string()),
+        })?;
     }
-    let (mut pairs, mut checks, mut all_changes) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 1..scenes.len() {
-        let (before, after) = (&rasters[i - 1], &rasters[i]);
-        let map = imad.probability(before, after)?;
-        let threshold = imad.default_threshold(&map);
-        let changes = extract_changes(&map, before, after, threshold, &rules)?;
-        let mask = clean_mask(&map, threshold, &rules)?;
-        let (w, h) = (site.grid.width, site.grid.height);
-        let components = Components::label(&mask, w, h);
-
-        let events: Vec<&synth::TruthEvent> =
-            truth_events.iter().filter(|e| e.after == i).collect();
-        let mut explained = vec![false; components.count()];
-        for event in &events {
-            let changed = changed_region(scenario, event, site);
-            let flagged = changed.iter().filter(|&&p| mask[p]).count();
-            let fraction = flagged as f64 / changed.len().max(1) as f64;
-            for &p in &neighbourhood(&changed, w, h, 40) {
-                if components.labels[p] > 0 {
-                    explained[components.labels[p] as usize - 1] = true;
-                }
-            }
-            let building = scenario.buildings.iter().find(|b| b.id == event.building);
-            checks.push(EventCheck {
-                building: event.building.clone(),
-                label: building.map(|b| b.label.clone()).unwrap_or_default(),
-                kind: event.kind,
-                from: scenario.acquisitions[event.before].datetime[..10].to_string(),
-                to: scenario.acquisitions[event.after].datetime[..10].to_string(),
-                flagged_fraction: fraction,
-                found: fraction >= 0.25,
-            });
-        }
-        let phantoms = (0..components.count())
-            .filter(|&k| !explained[k] && components.areas[k] as f64 * pixel_m2 > PHANTOM_M2)
-            .count();
-
-        let file = out.join(format!("changes_{}_{}.geojson", i, i + 1));
-        std::fs::write(&file, changes_geojson(&map, &changes)?)?;
-        pairs.push(PairReport {
-            from: scenes[i - 1].acquired.format("%Y-%m-%d").to_string(),
-            to: scenes[i].acquired.format("%Y-%m-%d").to_string(),
-            changes: changes.len(),
-            changed_area_m2: changes.iter().filter_map(|c| c.area_m2).sum(),
-            phantoms_over_50_m2: phantoms,
-            changes_file: file,
-        });
-        all_changes.push(changes);
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    let buildings = registry::track_buildings(
-        &all_changes,
-        &rasters,
-        &site.grid,
-        &registry::TrackingRules::default(),
-    )?;
-    Ok((pairs, checks, check_registry(scenario, buildings)))
-}
-
-/// The site-grid pixels where a planted event changed the ground: the new or removed
-/// footprint, the added part of an enlarged one, the replaced roof.
-fn changed_region(scenario: &Scenario, event: &synth::TruthEvent, site: &Site) -> Vec<usize> {
-    let building = scenario
-        .buildings
-        .iter()
-        .find(|b| b.id == event.building)
-        .expect("events name buildings of the scenario");
-    let before = building.states[event.before].as_ref();
-    let after = building.states[event.after].as_ref();
-    let grid = &site.grid;
-    let mut pixels = Vec::new();
-    for row in 0..grid.height {
-        for col in 0..grid.width {
-            let (x, y) = grid.pixel_center(col, row);
-            let in_before = before.is_some_and(|s| s.footprint.contains(x, y));
-            let in_after = after.is_some_and(|s| s.footprint.contains(x, y));
-            let changed = match event.kind {
-                ChangeKind::Appeared | ChangeKind::Reroofed => in_after,
-                ChangeKind::Demolished => in_before,
-                ChangeKind::Expanded => in_after && !in_before,
-            };
-            if changed {
-                pixels.push(row * grid.width + col);
-            }
-        }
-    }
-    pixels
-}
-
-/// The pixels within `radius` pixels (a square) of any of `pixels`: where a planted event's
-/// own shadow and edges may also show as change.
-fn neighbourhood(pixels: &[usize], w: usize, h: usize, radius: usize) -> Vec<usize> {
-    let (mut c0, mut r0, mut c1, mut r1) = (usize::MAX, usize::MAX, 0, 0);
-    for &p in pixels {
-        let (c, r) = (p % w, p / w);
-        (c0, r0, c1, r1) = (c0.min(c), r0.min(r), c1.max(c), r1.max(r));
-    }
-    if pixels.is_empty() {
-        return Vec::new();
-    }
-    let (c0, r0) = (c0.saturating_sub(radius), r0.saturating_sub(radius));
-    let (c1, r1) = ((c1 + radius).min(w - 1), (r1 + radius).min(h - 1));
-    (r0..=r1)
-        .flat_map(|r| (c0..=c1).map(move |c| r * w + c))
-        .collect()
+    Ok(())
 }
 
 fn plain(r: &DemoReport) -> String {
@@ -305,44 +213,62 @@ fn plain(r: &DemoReport) -> String {
         "sitewatch demo: {} (generated, truth known)",
         r.site
     )];
-    lines.push("alignment to the first date (sub-pixel co-registration):".into());
-    for a in &r.alignments {
-        lines.push(match (a.dx_px, a.dy_px, a.rmse_px) {
-            (Some(dx), Some(dy), Some(rmse)) if a.reason.is_none() => format!(
-                "  scene {}: moved dx {dx:+.2} dy {dy:+.2} px, residual {rmse:.2} px over {} tie points",
-                a.scene_id, a.tie_points_used
-            ),
-            _ => format!(
-                "  scene {}: {}",
-                a.scene_id,
-                a.reason.as_deref().unwrap_or("aligned")
-            ),
-        });
+    lines.push(crate::commands::run::plain(&r.run));
+    lines.push("findings (95% intervals):".into());
+    for b in r.buildings.iter().filter(|b| !b.history.is_empty()) {
+        for h in &b.history {
+            lines.push(format!(
+                "  {} {:<15} between {} and {}: {:.0} m² [{:.0}, {:.0}]  {:.5}, {:.5}  {}",
+                b.id,
+                h.event,
+                h.after,
+                h.by,
+                b.area_m2.value,
+                b.area_m2.low,
+                b.area_m2.high,
+                b.lat,
+                b.lon,
+                b.mgrs
+            ));
+        }
     }
-    lines.push("changes between consecutive dates (iMAD, unsupervised):".into());
-    for p in &r.pairs {
-        lines.push(format!(
-            "  {} -> {}: {} changes, {:.0} m², {} unexplained over 50 m²",
-            p.from, p.to, p.changes, p.changed_area_m2, p.phantoms_over_50_m2
-        ));
+    let t = &r.truth;
+    match &t.hall_ratio {
+        Some(h) => lines.push(format!(
+            "new hall {} / original hall {}: {:.2} [{:.2}, {:.2}] (planted {:.3}: {})",
+            h.new_hall,
+            h.original_hall,
+            h.measured.value,
+            h.measured.low,
+            h.measured.high,
+            h.planted,
+            if h.contains_truth {
+                "inside"
+            } else {
+                "OUTSIDE the interval"
+            }
+        )),
+        None => lines.push("new hall / original hall: not both in the registry".into()),
     }
-    let found = r.events.iter().filter(|e| e.found).count();
+    let found = t.events.iter().filter(|e| e.reported_by.is_some()).count();
     lines.push(format!(
-        "planted building events found: {found} of {}",
-        r.events.len()
+        "check against the truth: {found} of {} planted events reported with the right kind and dates, \
+         {} phantom buildings over 50 m²",
+        t.events.len(),
+        t.phantoms_over_50_m2
     ));
-    for e in &r.events {
+    for e in t.events.iter().filter(|e| e.reported_by.is_none()) {
         lines.push(format!(
-            "  [{}] {:<10} {:<28} {} -> {}  ({:.0}% of it flagged)",
-            if e.found { "x" } else { " " },
-            format!("{:?}", e.kind).to_lowercase(),
-            e.label,
-            e.from,
-            e.to,
-            100.0 * e.flagged_fraction
+            "  missed: {} ({}) {:?} {} -> {}",
+            e.label, e.building, e.kind, e.from, e.to
         ));
     }
-    lines.push(r.registry.plain());
+    lines.push(format!(
+        "report: {} ({} figures; check it with `sitewatch verify {}`)",
+        r.report.page.display(),
+        r.report.figures,
+        r.report.page.parent().unwrap_or(Path::new(".")).display()
+    ));
     lines.push(format!("catalog: {}", r.catalog.display()));
     lines.push(format!("imagery: {}", r.imagery.display()));
     lines.join("\n")

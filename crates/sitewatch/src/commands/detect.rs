@@ -36,6 +36,31 @@ pub enum MethodName {
 }
 
 impl Method {
+    /// The method's name as the catalog records it.
+    pub fn name(&self) -> &'static str {
+        match self.method {
+            MethodName::Imad => "imad",
+            MethodName::Net => "net",
+        }
+    }
+
+    /// What identifies the model a method runs: the SHA-256 of the network's weights (none
+    /// for iMAD, which has no model), so that new weights make earlier comparisons stale.
+    pub fn model_version(&self) -> Result<Option<String>> {
+        match self.method {
+            MethodName::Imad => Ok(None),
+            MethodName::Net => {
+                let path = self
+                    .weights
+                    .clone()
+                    .unwrap_or_else(detect::net::shipped_weights);
+                let hash = catalog::SceneFile::hash(&path, "weights")?.sha256;
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                Ok(Some(format!("{name} sha256:{hash}")))
+            }
+        }
+    }
+
     pub fn detector(&self) -> Result<Box<dyn ChangeDetector>> {
         match (self.method, &self.weights) {
             (MethodName::Imad, None) => Ok(Box::new(Imad::default())),

@@ -1,10 +1,14 @@
 pub mod align;
+pub mod buildings;
+pub mod compare;
 pub mod coreg;
 pub mod demo;
-pub mod demo_registry;
+pub mod demo_check;
 pub mod detect;
 pub mod eval;
 pub mod event;
+pub mod report;
+pub mod run;
 pub mod scene;
 pub mod serve;
 pub mod site;

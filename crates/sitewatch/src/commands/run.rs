@@ -1,0 +1,99 @@
+//! `sitewatch run SITE`: the site pipeline (alignment, change detection, the building
+//! registry), stored in the catalog and incremental.
+
+use anyhow::Result;
+use catalog::ReviewFilter;
+use clap::{Args, ValueEnum};
+
+use crate::commands::detect::Method;
+use crate::output::Context;
+use crate::pipeline::{run_site, RunOptions, RunSummary};
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The site's name or one of its aliases.
+    site: String,
+    #[command(flatten)]
+    method: Method,
+    /// Which detections the registry uses, by the analyst's review.
+    #[arg(long, value_enum, default_value_t = Findings::NotRejected)]
+    findings: Findings,
+    /// Recompute everything, even what is current.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Which detections the registry may use.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Findings {
+    /// Only those an analyst accepted.
+    Accepted,
+    /// Accepted and not yet reviewed (the default): everything but the rejected.
+    NotRejected,
+    /// All, whatever the review said.
+    All,
+}
+
+impl Findings {
+    pub fn filter(self) -> ReviewFilter {
+        match self {
+            Findings::Accepted => ReviewFilter::AcceptedOnly,
+            Findings::NotRejected => ReviewFilter::NotRejected,
+            Findings::All => ReviewFilter::All,
+        }
+    }
+}
+
+pub fn run(ctx: &Context, args: RunArgs) -> Result<()> {
+    let mut catalog = ctx.open_catalog()?;
+    let site = catalog.site(&args.site)?;
+    let summary = run_site(
+        ctx,
+        &mut catalog,
+        &site,
+        &RunOptions {
+            method: &args.method,
+            reviews: args.findings.filter(),
+            force: args.force,
+        },
+    )?;
+    ctx.print(&summary, plain);
+    Ok(())
+}
+
+pub fn plain(s: &RunSummary) -> String {
+    if s.did_nothing() {
+        return format!(
+            "{}: everything is current ({} scenes, {} comparisons); nothing to do",
+            s.site, s.scenes, s.kept
+        );
+    }
+    let mut lines = vec![format!("{}: {} scenes", s.site, s.scenes)];
+    if !s.aligned.is_empty() {
+        lines.push(format!("aligned {} scenes to the first", s.aligned.len()));
+    }
+    for p in &s.compared {
+        lines.push(format!(
+            "compared {} -> {}: {} changes, {:.0} m² (comparison {})",
+            p.before, p.after, p.changes, p.changed_area_m2, p.comparison
+        ));
+    }
+    if s.kept > 0 {
+        lines.push(format!("{} comparisons already current", s.kept));
+    }
+    match &s.registry {
+        Some(r) => lines.push(format!(
+            "registry rebuilt: {} buildings ({} standing), {} events{}",
+            r.buildings,
+            r.standing,
+            r.events,
+            if r.excluded_by_review > 0 {
+                format!(", {} detections left out by review", r.excluded_by_review)
+            } else {
+                String::new()
+            }
+        )),
+        None => lines.push("registry already current".into()),
+    }
+    lines.join("\n")
+}
