@@ -37,7 +37,7 @@ pub struct AlignOutcome {
 pub fn run(ctx: &Context, args: AlignArgs) -> Result<()> {
     let mut catalog = ctx.open_catalog()?;
     let site = catalog.site(&args.site)?;
-    let outcomes = align_site(ctx, &mut catalog, &site, args.reference)?;
+    let outcomes = align_site(ctx, &mut catalog, &site, args.reference, |_| true)?;
     ctx.print(&outcomes, |outcomes| {
         outcomes
             .iter()
@@ -63,13 +63,14 @@ pub fn run(ctx: &Context, args: AlignArgs) -> Result<()> {
     Ok(())
 }
 
-/// Aligns every scene of `site` to the reference scene (the earliest unless given) on the
-/// site grid and stores each outcome in the catalog.
+/// Aligns the scenes of `site` that `wanted` picks to the reference scene (the earliest unless
+/// given) on the site grid and stores each outcome in the catalog.
 pub fn align_site(
     ctx: &Context,
     catalog: &mut Catalog,
     site: &Site,
     reference: Option<i64>,
+    wanted: impl Fn(&Scene) -> bool,
 ) -> Result<Vec<AlignOutcome>> {
     let scenes = catalog.scenes(Some(&site.name))?;
     let Some(first) = scenes.first() else {
@@ -87,9 +88,10 @@ pub fn align_site(
     };
     let reference_pixels = scene_on_site_grid(reference, site, &NoCorrection)?;
     let gsd = site.grid.gsd();
+    let scenes: Vec<&Scene> = scenes.iter().filter(|s| wanted(s)).collect();
     let bar = ctx.progress(scenes.len() as u64, "aligning");
     let mut outcomes = Vec::with_capacity(scenes.len());
-    for scene in &scenes {
+    for scene in scenes {
         let alignment = if scene.id == reference.id {
             identity(scene.id)
         } else {

@@ -71,10 +71,14 @@ pub fn run_site(
             scenes.len()
         );
     }
-    let aligned = if options.force || !aligned_to_first(catalog, &scenes)? {
-        align_site(ctx, catalog, site, None)?
-    } else {
+    let pending = unaligned(catalog, &scenes)?;
+    let aligned = if options.force || pending.contains(&scenes[0].id) {
+        // A new first scene is a new reference: every scene is aligned to it again.
+        align_site(ctx, catalog, site, None, |_| true)?
+    } else if pending.is_empty() {
         Vec::new()
+    } else {
+        align_site(ctx, catalog, site, None, |s| pending.contains(&s.id))?
     };
     let (compared, kept) = compare::compare_pairs(ctx, catalog, site, &scenes, options)?;
     let registry = registry::rebuild_registry(ctx, catalog, site, &scenes, options)?;
@@ -88,9 +92,11 @@ pub fn run_site(
     })
 }
 
-/// Whether every scene has an alignment to the first scene (or is the first).
-fn aligned_to_first(catalog: &Catalog, scenes: &[catalog::Scene]) -> Result<bool> {
+/// The scenes without an alignment to the first scene (the first itself counts as aligned
+/// when it is recorded as the reference).
+fn unaligned(catalog: &Catalog, scenes: &[catalog::Scene]) -> Result<Vec<i64>> {
     let first = scenes[0].id;
+    let mut pending = Vec::new();
     for scene in scenes {
         let current = match catalog.alignment(scene.id)? {
             Some(a) if scene.id == first => a.reference_scene_id.is_none_or(|r| r == first),
@@ -98,8 +104,8 @@ fn aligned_to_first(catalog: &Catalog, scenes: &[catalog::Scene]) -> Result<bool
             None => false,
         };
         if !current {
-            return Ok(false);
+            pending.push(scene.id);
         }
     }
-    Ok(true)
+    Ok(pending)
 }

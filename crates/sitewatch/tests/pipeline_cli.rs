@@ -1,0 +1,142 @@
+//! `sitewatch run` on a generated site, as an analyst uses it: scenes arrive over time, each
+//! run does only the new work, and the registry it leaves is listed, compared and exported.
+
+mod common;
+use common::{assert_refused, run_ok};
+use serde_json::Value;
+
+fn json(db: &std::path::Path, args: &[&str]) -> Value {
+    serde_json::from_str(&run_ok(db, args)).expect("--json prints JSON")
+}
+
+#[test]
+fn the_pipeline_is_incremental_and_its_registry_is_listed_compared_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.gpkg");
+    let imagery = dir.path().join("imagery");
+    let synth = common::synth_site(&db, &imagery, 3);
+    let aoi = imagery.join("aoi.geojson");
+    run_ok(
+        &db,
+        &[
+            "site",
+            "add",
+            "Plant",
+            "--aoi",
+            aoi.to_str().unwrap(),
+            "--ring",
+            "150",
+        ],
+    );
+    let add = |a: &Value| {
+        run_ok(
+            &db,
+            &[
+                "scene",
+                "add",
+                a["path"].as_str().unwrap(),
+                "--date",
+                a["datetime"].as_str().unwrap(),
+                "--sensor",
+                a["sensor"].as_str().unwrap(),
+            ],
+        );
+    };
+    let acquisitions = synth["acquisitions"].as_array().unwrap();
+    for a in &acquisitions[..4] {
+        add(a);
+    }
+    let first = json(&db, &["run", "Plant", "--json"]);
+    assert_eq!(first["compared"].as_array().unwrap().len(), 5, "{first}");
+    assert_eq!(first["aligned"].as_array().unwrap().len(), 4);
+    assert!(first["registry"].is_object());
+
+    // A new scene adds only its own two comparisons (with the one before it, with the first).
+    add(&acquisitions[4]);
+    let second = json(&db, &["run", "Plant", "--json"]);
+    let compared = second["compared"].as_array().unwrap();
+    assert_eq!(compared.len(), 2, "{second}");
+    assert_eq!(second["kept"], 5);
+    assert!(
+        compared.iter().all(|c| c["after"] == "2023-05-30"),
+        "{second}"
+    );
+    assert_eq!(
+        second["aligned"].as_array().unwrap().len(),
+        1,
+        "only the new scene is aligned: {second}"
+    );
+    // And nothing new is no work.
+    let third = json(&db, &["run", "Plant", "--json"]);
+    assert!(third["compared"].as_array().unwrap().is_empty());
+    assert!(third["registry"].is_null());
+    assert!(run_ok(&db, &["run", "Plant"]).contains("nothing to do"));
+
+    let buildings = json(&db, &["buildings", "Plant", "--json"]);
+    let buildings = buildings.as_array().unwrap();
+    assert!(buildings.len() >= 5, "{buildings:?}");
+    for b in buildings {
+        for key in ["id", "lat", "lon", "mgrs", "history", "length_m", "width_m"] {
+            assert!(!b[key].is_null(), "{key} missing in {b}");
+        }
+        let area = &b["area_m2"];
+        let (low, value, high) = (
+            area["low"].as_f64().unwrap(),
+            area["value"].as_f64().unwrap(),
+            area["high"].as_f64().unwrap(),
+        );
+        assert!(low < value && value < high, "{area}");
+    }
+    let (a, b) = (
+        buildings[0]["id"].as_str().unwrap(),
+        buildings[1]["id"].as_str().unwrap(),
+    );
+    let ratio = json(&db, &["compare", "Plant", a, b, "--json"]);
+    let area = |i: usize| buildings[i]["area_m2"]["value"].as_f64().unwrap();
+    assert!((ratio["ratio"].as_f64().unwrap() - area(0) / area(1)).abs() < 1e-9);
+    assert!(ratio["low"].as_f64().unwrap() < ratio["ratio"].as_f64().unwrap());
+    assert_eq!(ratio["level"], 0.95);
+    let plain = run_ok(&db, &["compare", "Plant", a, b]);
+    assert!(
+        plain.trim().ends_with(']') && plain.contains(" ["),
+        "{plain}"
+    );
+    assert_refused(&db, &["compare", "Plant", a, "B9999"], &["B9999"]);
+
+    // Exports that a GIS reads.
+    let gpkg = dir.path().join("export.gpkg");
+    run_ok(
+        &db,
+        &["buildings", "export", "Plant", "-o", gpkg.to_str().unwrap()],
+    );
+    let info = testkit::run_tool("ogrinfo", &["-so", "-al", gpkg.to_str().unwrap()]);
+    assert!(info.contains("Layer name: buildings"), "{info}");
+    assert!(
+        info.contains(&format!("Feature Count: {}", buildings.len())),
+        "{info}"
+    );
+    let geojson = dir.path().join("changes.geojson");
+    run_ok(
+        &db,
+        &[
+            "buildings",
+            "export",
+            "Plant",
+            "--layer",
+            "changes",
+            "-o",
+            geojson.to_str().unwrap(),
+        ],
+    );
+    let info = testkit::run_tool("ogrinfo", &["-so", "-al", geojson.to_str().unwrap()]);
+    assert!(info.contains("Feature Count:"), "{info}");
+
+    // A footprint file that is not one is refused, naming it, and changes nothing.
+    let bad = dir.path().join("bad.geojson");
+    std::fs::write(&bad, r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]}, "properties": {}}]}"#).unwrap();
+    assert_refused(
+        &db,
+        &["buildings", "import", "Plant", bad.to_str().unwrap()],
+        &["bad.geojson"],
+    );
+}
