@@ -7,6 +7,7 @@
 //! SHA-256) is imported once per site.
 
 use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -268,13 +269,21 @@ fn transform_polygon(
 /// Every polygon of the GeoJSON or GeoPackage file at `path`, in longitude/latitude, each
 /// with the name of its feature. The error names the feature at fault.
 fn read_footprint_file(path: &Path) -> Result<Vec<(String, Polygon<f64>)>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    if bytes.starts_with(b"SQLite format 3\0") {
+    let cannot_read = |e: std::io::Error| format!("cannot read it: {e}");
+    let mut magic = Vec::with_capacity(16);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(16).read_to_end(&mut magic))
+        .map_err(cannot_read)?;
+    if magic == b"SQLite format 3\0" {
         read_geopackage(path)
     } else {
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| "it is neither a GeoPackage nor GeoJSON text (not UTF-8)".to_string())?;
-        read_geojson(text)
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => {
+                "it is neither a GeoPackage nor GeoJSON text (not UTF-8)".to_string()
+            }
+            _ => cannot_read(e),
+        })?;
+        read_geojson(&text)
     }
 }
 
