@@ -52,7 +52,10 @@ mod tests {
         assert_eq!(catalog.registry_inputs("FEP").unwrap(), None);
         catalog.set_registry_inputs("FEP", "aa").unwrap();
         catalog.set_registry_inputs("FEP", "bb").unwrap();
-        assert_eq!(catalog.registry_inputs("FEP").unwrap().as_deref(), Some("bb"));
+        assert_eq!(
+            catalog.registry_inputs("FEP").unwrap().as_deref(),
+            Some("bb")
+        );
         assert!(catalog.registry_inputs("nowhere").is_err());
     }
 }
