@@ -129,6 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             lat: 33.72,
             mgrs: "39SWU 7000 3000".into(),
             housing: false,
+            measures: serde_json::json!({}),
             history: vec![
                 NewBuildingEvent {
                     kind: "appeared".into(),

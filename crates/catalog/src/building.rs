@@ -41,7 +41,7 @@ pub struct Interval {
 }
 
 impl Interval {
-    fn check(&self, what: &str) -> Result<(), String> {
+    pub(crate) fn check(&self, what: &str) -> Result<(), String> {
         let finite = [self.value, self.low, self.high, self.level]
             .iter()
             .all(|v| v.is_finite());

@@ -218,6 +218,27 @@ CREATE TABLE buildings (
   measures TEXT NOT NULL DEFAULT '{}',
   UNIQUE (site_fid, code)
 );
+CREATE TABLE indicators (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  site_fid INTEGER NOT NULL REFERENCES sites(fid),
+  scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  buildings INTEGER NOT NULL,
+  new_buildings INTEGER NOT NULL,
+  housing_blocks INTEGER NOT NULL,
+  roofed_area_m2 DOUBLE NOT NULL,
+  roofed_area_m2_low DOUBLE NOT NULL,
+  roofed_area_m2_high DOUBLE NOT NULL,
+  roofed_area_m2_level DOUBLE NOT NULL,
+  new_area_m2 DOUBLE NOT NULL,
+  new_area_m2_low DOUBLE NOT NULL,
+  new_area_m2_high DOUBLE NOT NULL,
+  new_area_m2_level DOUBLE NOT NULL,
+  housing_area_m2 DOUBLE NOT NULL,
+  housing_area_m2_low DOUBLE NOT NULL,
+  housing_area_m2_high DOUBLE NOT NULL,
+  housing_area_m2_level DOUBLE NOT NULL,
+  UNIQUE (site_fid, scene_fid)
+);
 CREATE TABLE registry_runs (
   site_fid INTEGER PRIMARY KEY REFERENCES sites(fid),
   inputs_sha256 TEXT NOT NULL,
@@ -287,7 +308,7 @@ struct Layer {
     since: i64,
 }
 
-const LAYERS: [Layer; 15] = [
+const LAYERS: [Layer; 16] = [
     Layer {
         table: "sites",
         spatial: true,
@@ -361,6 +382,12 @@ const LAYERS: [Layer; 15] = [
         table: "building_events",
         spatial: false,
         description: "What happened to each building between two scenes: appeared, expanded, ...",
+        since: 4,
+    },
+    Layer {
+        table: "indicators",
+        spatial: false,
+        description: "Per site and scene: buildings, roofed area, new buildings, housing in the ring",
         since: 4,
     },
     Layer {
