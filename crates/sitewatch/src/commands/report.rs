@@ -7,7 +7,6 @@ use anyhow::{anyhow, Context as _, Result};
 use catalog::{Catalog, ReviewFilter, Scene, Site, StoredBuilding};
 use chrono::NaiveDate;
 use clap::Args;
-use geo::GeodesicArea;
 use raster::{CoordTransform, Crs, NoCorrection, PixelCorrection, Window};
 use report::{
     BuildingRow, Finding, IndicatorPoint, ManifestInput, NamedQuantity, Outline, OutlineStyle,
@@ -123,7 +122,7 @@ pub fn write_site_report(
                 source: e.source.clone(),
             })
             .collect(),
-        indicators: indicators(&scenes, &buildings),
+        indicators: indicators(catalog, site, &scenes)?,
         provenance: provenance(catalog, db, site, &scenes, dir, filter, comparisons)?,
     };
     let files = report::write_report(&input, dir)?;
@@ -347,58 +346,21 @@ fn table_row(b: &StoredBuilding, scenes: &[Scene]) -> BuildingRow {
     }
 }
 
-/// The site's indicators per date: roofed area of the buildings standing then (each from its
-/// outline at that date, with its measured interval's relative width), the buildings new
-/// since the first date, and the housing.
-fn indicators(scenes: &[Scene], buildings: &[StoredBuilding]) -> Vec<IndicatorPoint> {
-    let index = |id: i64| scenes.iter().position(|s| s.id == id).unwrap_or(0);
-    scenes
-        .iter()
-        .enumerate()
-        .map(|(d, scene)| {
-            let standing: Vec<(&StoredBuilding, f64, f64)> = buildings
-                .iter()
-                .filter(|b| index(b.first_seen_scene) <= d && d <= index(b.last_seen_scene))
-                .map(|b| {
-                    let outline = b
-                        .outlines
-                        .iter()
-                        .filter(|(s, _)| index(*s) <= d)
-                        .max_by_key(|(s, _)| index(*s))
-                        .map(|(_, o)| o)
-                        .unwrap_or(&b.outline_lonlat);
-                    let area = outline.geodesic_area_unsigned();
-                    let relative = (b.area_m2.high - b.area_m2.low) / (2.0 * b.area_m2.value);
-                    (b, area, area * relative)
-                })
-                .collect();
-            let sum = |pick: &dyn Fn(&StoredBuilding) -> bool| -> (usize, Quantity) {
-                let chosen: Vec<&(&StoredBuilding, f64, f64)> =
-                    standing.iter().filter(|(b, _, _)| pick(b)).collect();
-                let value: f64 = chosen.iter().map(|(_, a, _)| a).sum();
-                let half: f64 = chosen.iter().map(|(_, _, h)| h * h).sum::<f64>().sqrt();
-                (
-                    chosen.len(),
-                    Quantity {
-                        value,
-                        low: value - half,
-                        high: value + half,
-                        level: 0.95,
-                        unit: "m²".into(),
-                    },
-                )
-            };
-            let (_, roofed_area) = sum(&|_| true);
-            let (new_buildings, new_building_area) = sum(&|b| index(b.first_seen_scene) > 0);
-            let (housing_blocks, housing_area) = sum(&|b| b.housing);
-            IndicatorPoint {
+/// The site's indicators per scene date, as the registry run stored them.
+fn indicators(catalog: &Catalog, site: &Site, scenes: &[Scene]) -> Result<Vec<IndicatorPoint>> {
+    catalog
+        .indicators(&site.name)?
+        .into_iter()
+        .map(|i| {
+            let (_, scene) = date_of(scenes, i.scene)?;
+            Ok(IndicatorPoint {
                 date: day(scene),
-                roofed_area,
-                new_buildings,
-                new_building_area,
-                housing_blocks,
-                housing_area,
-            }
+                roofed_area: quantity(&i.roofed_area_m2, "m²"),
+                new_buildings: i.new_buildings,
+                new_building_area: quantity(&i.new_area_m2, "m²"),
+                housing_blocks: i.housing_blocks,
+                housing_area: quantity(&i.housing_area_m2, "m²"),
+            })
         })
         .collect()
 }
