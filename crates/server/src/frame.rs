@@ -58,6 +58,11 @@ impl SiteFrame {
         })
     }
 
+    /// The site grid's pixel size in metres.
+    pub(crate) fn gsd_m(&self) -> f64 {
+        self.gsd_m
+    }
+
     /// The site-grid pixel coordinates of a longitude/latitude.
     pub(crate) fn pixel(&self, lon: f64, lat: f64) -> Result<(f64, f64), ApiError> {
         let (x, y) = self
