@@ -38,6 +38,25 @@ impl<K: Hash + Eq + Clone, V: Clone> LruCache<K, V> {
         Some(value)
     }
 
+    /// The value kept for `key`, or else `make()`, kept; in one step, so that callers racing
+    /// for the same key share one value.
+    pub(crate) fn get_or_put(&self, key: K, make: impl FnOnce() -> V) -> V {
+        if let Some(value) = self.get(&key) {
+            return value;
+        }
+        let Ok(mut entries) = self.entries.lock() else {
+            return make();
+        };
+        if let Some(value) = entries.values.get(&key) {
+            return value.clone();
+        }
+        let value = make();
+        entries.values.insert(key.clone(), value.clone());
+        entries.order.push_back(key);
+        Self::trim(&mut entries, self.capacity);
+        value
+    }
+
     /// Keeps `value` for `key`, dropping the least recently used beyond capacity.
     pub(crate) fn put(&self, key: K, value: V) {
         let Ok(mut entries) = self.entries.lock() else {
@@ -47,7 +66,11 @@ impl<K: Hash + Eq + Clone, V: Clone> LruCache<K, V> {
             entries.order.retain(|k| *k != key);
         }
         entries.order.push_back(key);
-        while entries.order.len() > self.capacity {
+        Self::trim(&mut entries, self.capacity);
+    }
+
+    fn trim(entries: &mut Entries<K, V>, capacity: usize) {
+        while entries.order.len() > capacity {
             if let Some(oldest) = entries.order.pop_front() {
                 entries.values.remove(&oldest);
             }
@@ -71,5 +94,8 @@ mod tests {
         assert_eq!(cache.get(&3), Some("three"));
         cache.put(3, "drei");
         assert_eq!(cache.get(&3), Some("drei"));
+        assert_eq!(cache.get_or_put(3, || "trois"), "drei");
+        assert_eq!(cache.get_or_put(4, || "four"), "four");
+        assert_eq!(cache.get(&1), None, "dropped beyond capacity");
     }
 }

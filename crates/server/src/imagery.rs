@@ -157,17 +157,14 @@ pub(crate) async fn image(
     if let Some(png) = state.images.get(&request) {
         return Ok((headers_out, png).into_response());
     }
-    let stretch = match state.stretches.get(&(scene, found.version)) {
-        Some(stretch) => stretch,
-        None => {
-            let found = found.clone();
-            let stretch = Arc::new(blocking(move || measure_stretch(&found)).await?);
-            state
-                .stretches
-                .put((scene, request.version), stretch.clone());
-            stretch
-        }
-    };
+    let measured = state
+        .stretches
+        .get_or_put((scene, found.version), Default::default);
+    let overview = found.clone();
+    let stretch = measured
+        .get_or_try_init(|| blocking(move || measure_stretch(&overview)))
+        .await?
+        .clone();
     let png = axum::body::Bytes::from(blocking(move || render(&found, &request, &stretch)).await?);
     state.images.put(request, png.clone());
     Ok((headers_out, png).into_response())

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use catalog::Catalog;
 
 use axum::body::Bytes;
+use tokio::sync::OnceCell;
 
 use crate::auth::Access;
 use crate::cache::LruCache;
@@ -26,7 +27,8 @@ pub struct AppState {
     catalog: Arc<Mutex<Catalog>>,
     pub(crate) access: Access,
     pub(crate) images: Arc<LruCache<ImageRequest, Bytes>>,
-    pub(crate) stretches: Arc<LruCache<(i64, SceneVersion), Arc<Stretch>>>,
+    /// Each scene's stretch, measured once even when many tiles of it are asked at once.
+    pub(crate) stretches: Arc<LruCache<(i64, SceneVersion), Arc<OnceCell<Stretch>>>>,
 }
 
 impl AppState {
