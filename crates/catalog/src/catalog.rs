@@ -116,7 +116,7 @@ impl Catalog {
         read(&self.conn).map_err(|kind| self.error(kind))
     }
 
-    fn error(&self, kind: CatalogErrorKind) -> CatalogError {
+    pub(crate) fn error(&self, kind: CatalogErrorKind) -> CatalogError {
         CatalogError {
             path: self.path.clone(),
             kind,

@@ -86,6 +86,61 @@ pub enum CatalogErrorKind {
         /// That scene's site.
         site: String,
     },
+    /// A scene exists in no site or in another site than the one a finding concerns.
+    #[error("scene {scene} is not a scene of site '{site}'")]
+    SceneNotOfSite {
+        /// The scene id given.
+        scene: i64,
+        /// The site the finding concerns.
+        site: String,
+    },
+    /// No comparison of the site has this id.
+    #[error("site '{site}' has no comparison {id}")]
+    ComparisonNotFound {
+        /// The site's name.
+        site: String,
+        /// The comparison id asked for.
+        id: i64,
+    },
+    /// No change of the site has this id.
+    #[error("site '{site}' has no change {id}")]
+    ChangeNotFound {
+        /// The site's name.
+        site: String,
+        /// The change id asked for.
+        id: i64,
+    },
+    /// The site's building registry has no building with this code.
+    #[error("site '{site}' has no building '{code}' in its registry")]
+    BuildingNotFound {
+        /// The site's name.
+        site: String,
+        /// The building code asked for.
+        code: String,
+    },
+    /// A footprint file with the same SHA-256 was already imported for the site.
+    #[error("the footprints of {file} (sha256 {sha256}) were already imported for site '{site}' from {imported}")]
+    DuplicateFootprintFile {
+        /// The file given now.
+        file: PathBuf,
+        /// Its SHA-256.
+        sha256: String,
+        /// The site.
+        site: String,
+        /// The path the identical file was imported from before.
+        imported: String,
+    },
+    /// A footprint file could not be imported; nothing of it was stored.
+    #[error("cannot import footprints from {}: {why}", file.display())]
+    FootprintFile {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong with it, naming the feature where one is at fault.
+        why: String,
+    },
+    /// An export file already exists; exports never overwrite.
+    #[error("the export file {} already exists; sitewatch does not overwrite it: remove it or choose another path", .0.display())]
+    ExportExists(PathBuf),
 }
 
 impl CatalogErrorKind {

@@ -16,6 +16,7 @@ const FLAGS_LITTLE_ENDIAN_XY_ENVELOPE: u8 = 0b0000_0011;
 const FLAG_EMPTY: u8 = 0b0001_0000;
 const FLAG_EXTENDED: u8 = 0b0010_0000;
 const WKB_POLYGON: u32 = 3;
+const WKB_MULTIPOLYGON: u32 = 6;
 
 /// An x/y bounding box in the layer's SRS.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -207,40 +208,56 @@ pub(crate) fn envelope(blob: &[u8]) -> Result<Envelope, String> {
 /// The polygon of a GeoPackage binary geometry (either byte order).
 pub(crate) fn decode_polygon(blob: &[u8]) -> Result<Polygon<f64>, String> {
     let header = parse_header(blob)?;
-    let wkb = &blob[header.wkb_offset..];
-    let little_endian = match wkb.first() {
-        Some(0) => false,
-        Some(1) => true,
-        _ => return Err("a geometry has no valid WKB byte-order mark".into()),
-    };
-    let mut reader = ByteReader {
-        bytes: wkb,
-        pos: 1,
-        little_endian,
-    };
+    let mut reader = ByteReader::at_wkb(&blob[header.wkb_offset..])?;
     let geometry_type = reader.u32()?;
     if geometry_type != WKB_POLYGON {
         return Err(format!(
             "a geometry has WKB type {geometry_type}; the catalog stores 2D polygons (type 3)"
         ));
     }
-    let ring_count = reader.u32()? as usize;
-    let mut rings = Vec::with_capacity(ring_count.min(1024));
-    for _ in 0..ring_count {
-        let point_count = reader.u32()? as usize;
-        let mut coords = Vec::with_capacity(point_count.min(1 << 16));
-        for _ in 0..point_count {
-            let x = reader.f64()?;
-            let y = reader.f64()?;
-            coords.push(Coord { x, y });
+    reader.polygon(2)
+}
+
+/// The polygons of a GeoPackage binary geometry written by any program: the polygon, or each
+/// part of a multipolygon, with Z and M values dropped. Any other geometry type is an error
+/// that names it.
+pub(crate) fn decode_polygons(blob: &[u8]) -> Result<Vec<Polygon<f64>>, String> {
+    let header = parse_header(blob)?;
+    let mut reader = ByteReader::at_wkb(&blob[header.wkb_offset..])?;
+    let (base, dims) = reader.geometry_type()?;
+    match base {
+        WKB_POLYGON => Ok(vec![reader.polygon(dims)?]),
+        WKB_MULTIPOLYGON => {
+            let parts = reader.u32()?;
+            (0..parts)
+                .map(|_| {
+                    reader.byte_order()?;
+                    match reader.geometry_type()? {
+                        (WKB_POLYGON, dims) => reader.polygon(dims),
+                        (other, _) => Err(format!(
+                            "a multipolygon has a part of WKB type {other}, not a polygon"
+                        )),
+                    }
+                })
+                .collect()
         }
-        rings.push(LineString(coords));
+        other => Err(format!(
+            "the geometry is a {}, not a polygon or multipolygon",
+            wkb_type_name(other)
+        )),
     }
-    let mut rings = rings.into_iter();
-    let exterior = rings
-        .next()
-        .ok_or_else(|| "a polygon has no rings".to_string())?;
-    Ok(Polygon::new(exterior, rings.collect()))
+}
+
+/// The name of a 2D WKB geometry type.
+fn wkb_type_name(base: u32) -> String {
+    match base {
+        1 => "point".into(),
+        2 => "line string".into(),
+        4 => "multipoint".into(),
+        5 => "multi line string".into(),
+        7 => "geometry collection".into(),
+        other => format!("geometry of WKB type {other}"),
+    }
 }
 
 /// Reads fixed-size numbers from a byte slice in one byte order.
@@ -250,7 +267,70 @@ struct ByteReader<'a> {
     little_endian: bool,
 }
 
-impl ByteReader<'_> {
+impl<'a> ByteReader<'a> {
+    /// A reader of the WKB `wkb`, past its byte-order mark.
+    fn at_wkb(wkb: &'a [u8]) -> Result<ByteReader<'a>, String> {
+        let mut reader = ByteReader {
+            bytes: wkb,
+            pos: 0,
+            little_endian: true,
+        };
+        reader.byte_order()?;
+        Ok(reader)
+    }
+
+    /// Reads a WKB byte-order mark and reads on in that order.
+    fn byte_order(&mut self) -> Result<(), String> {
+        self.little_endian = match self.take::<1>()? {
+            [0] => false,
+            [1] => true,
+            _ => return Err("a geometry has no valid WKB byte-order mark".into()),
+        };
+        Ok(())
+    }
+
+    /// Reads a WKB geometry type, ISO (1003 = polygon Z) or extended (flag bits): the 2D
+    /// type and the number of coordinates per point.
+    fn geometry_type(&mut self) -> Result<(u32, usize), String> {
+        let code = self.u32()?;
+        let (z_flag, m_flag) = (code & 0x8000_0000 != 0, code & 0x4000_0000 != 0);
+        let iso = code & 0x0fff_ffff;
+        let (base, iso_z, iso_m) = match iso / 1000 {
+            0 => (iso, false, false),
+            1 => (iso % 1000, true, false),
+            2 => (iso % 1000, false, true),
+            3 => (iso % 1000, true, true),
+            _ => return Err(format!("a geometry has unknown WKB type {code}")),
+        };
+        let dims = 2 + usize::from(z_flag || iso_z) + usize::from(m_flag || iso_m);
+        Ok((base, dims))
+    }
+
+    /// Reads the rings of a WKB polygon (after its type) with `dims` values per point, of
+    /// which the first two are x and y.
+    fn polygon(&mut self, dims: usize) -> Result<Polygon<f64>, String> {
+        let ring_count = self.u32()? as usize;
+        let mut rings = Vec::with_capacity(ring_count.min(1024));
+        for _ in 0..ring_count {
+            let point_count = self.u32()? as usize;
+            let mut coords = Vec::with_capacity(point_count.min(1 << 16));
+            for _ in 0..point_count {
+                let x = self.f64()?;
+                let y = self.f64()?;
+                for _ in 2..dims {
+                    self.f64()?;
+                }
+                coords.push(Coord { x, y });
+            }
+            rings.push(LineString(coords));
+        }
+        let mut rings = rings.into_iter();
+        let exterior = rings
+            .next()
+            .ok_or_else(|| "a polygon has no rings".to_string())?;
+        Ok(Polygon::new(exterior, rings.collect()))
+    }
+
     fn take<const N: usize>(&mut self) -> Result<[u8; N], String> {
         let end = self.pos + N;
         let slice = self
@@ -323,6 +403,50 @@ mod tests {
         assert_eq!(decode_polygon(&blob).unwrap(), polygon);
         let e = envelope(&blob).unwrap();
         assert_eq!((e.min_x, e.min_y, e.max_x, e.max_y), (1.0, 2.0, 3.0, 5.0));
+    }
+
+    #[test]
+    fn multipolygons_with_z_split_into_polygons() {
+        // A multipolygon Z (ISO 1006) of two parts, the second big-endian, as other programs
+        // may write it.
+        let a: Polygon<f64> = polygon![(x: 1.0, y: 2.0), (x: 3.0, y: 2.0), (x: 3.0, y: 5.0)];
+        let b: Polygon<f64> = polygon![(x: 7.0, y: 2.0), (x: 9.0, y: 2.0), (x: 9.0, y: 5.0)];
+        let mut blob = vec![b'G', b'P', 0, 1];
+        blob.extend_from_slice(&32639i32.to_le_bytes());
+        blob.push(1);
+        blob.extend_from_slice(&1006u32.to_le_bytes());
+        blob.extend_from_slice(&2u32.to_le_bytes());
+        for (part, little) in [(&a, true), (&b, false)] {
+            let u32_bytes = |v: u32| {
+                if little {
+                    v.to_le_bytes()
+                } else {
+                    v.to_be_bytes()
+                }
+            };
+            let f64_bytes = |v: f64| {
+                if little {
+                    v.to_le_bytes()
+                } else {
+                    v.to_be_bytes()
+                }
+            };
+            blob.push(u8::from(little));
+            blob.extend_from_slice(&u32_bytes(1003));
+            blob.extend_from_slice(&u32_bytes(1));
+            blob.extend_from_slice(&u32_bytes(part.exterior().0.len() as u32));
+            for c in part.exterior().coords() {
+                for v in [c.x, c.y, 1234.5] {
+                    blob.extend_from_slice(&f64_bytes(v));
+                }
+            }
+        }
+        assert_eq!(decode_polygons(&blob).unwrap(), vec![a.clone(), b]);
+        let single = encode_polygon(&a, 4326);
+        assert_eq!(decode_polygons(&single).unwrap(), vec![a]);
+        let mut point = single.clone();
+        point[41..45].copy_from_slice(&1u32.to_le_bytes());
+        assert!(decode_polygons(&point).unwrap_err().contains("point"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub(crate) const APPLICATION_ID: u32 = 0x4750_4B47;
 /// `PRAGMA user_version` of GeoPackage 1.3: the version this file follows.
 const USER_VERSION: u32 = 10300;
 /// The version of the sitewatch tables in this crate, stored in `sitewatch_catalog`.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// The GeoPackage core tables (spec annex C), without the tile tables a vector-only file needs
 /// not have.
@@ -159,9 +159,117 @@ CREATE TABLE api_tokens (
 );
 ";
 
+/// The tables added in schema 4: what sitewatch finds in imagery (comparisons of scene pairs
+/// and the changes they found, the building registry with its per-scene outlines and
+/// history), the footprints analysts import or draw, and the analysts' reviews of changes
+/// and buildings. Reviews name their target by change id or building code rather than by a
+/// foreign key: they are the audit trail and outlive the changes and registries they judged.
+const FINDINGS_TABLES: &str = "
+CREATE TABLE comparisons (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  site_fid INTEGER NOT NULL REFERENCES sites(fid),
+  before_scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  after_scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  method TEXT NOT NULL CHECK (length(trim(method)) > 0),
+  model_version TEXT,
+  parameters TEXT NOT NULL,
+  threshold DOUBLE NOT NULL,
+  created DATETIME NOT NULL,
+  UNIQUE (site_fid, before_scene_fid, after_scene_fid, method)
+);
+CREATE TABLE changes (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POLYGON NOT NULL,
+  comparison_fid INTEGER NOT NULL REFERENCES comparisons(fid),
+  site_fid INTEGER NOT NULL REFERENCES sites(fid),
+  before_scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  after_scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  area_m2 DOUBLE NOT NULL,
+  mean_prob DOUBLE NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('appeared', 'removed', 'surface_changed'))
+);
+CREATE INDEX changes_comparison ON changes(comparison_fid);
+CREATE INDEX changes_site ON changes(site_fid);
+CREATE TABLE buildings (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POLYGON NOT NULL,
+  site_fid INTEGER NOT NULL REFERENCES sites(fid),
+  code TEXT NOT NULL CHECK (length(trim(code)) > 0),
+  origin TEXT NOT NULL CHECK (origin IN ('detected', 'imported', 'drawn')),
+  standing BOOLEAN NOT NULL,
+  first_seen_scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  last_seen_scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  area_m2 DOUBLE NOT NULL,
+  area_m2_low DOUBLE NOT NULL,
+  area_m2_high DOUBLE NOT NULL,
+  area_m2_level DOUBLE NOT NULL,
+  length_m DOUBLE NOT NULL,
+  length_m_low DOUBLE NOT NULL,
+  length_m_high DOUBLE NOT NULL,
+  length_m_level DOUBLE NOT NULL,
+  width_m DOUBLE NOT NULL,
+  width_m_low DOUBLE NOT NULL,
+  width_m_high DOUBLE NOT NULL,
+  width_m_level DOUBLE NOT NULL,
+  lon DOUBLE NOT NULL,
+  lat DOUBLE NOT NULL,
+  mgrs TEXT NOT NULL,
+  housing BOOLEAN NOT NULL,
+  UNIQUE (site_fid, code)
+);
+CREATE TABLE building_outlines (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POLYGON NOT NULL,
+  building_fid INTEGER NOT NULL REFERENCES buildings(fid),
+  scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  UNIQUE (building_fid, scene_fid)
+);
+CREATE TABLE building_events (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  building_fid INTEGER NOT NULL REFERENCES buildings(fid),
+  kind TEXT NOT NULL CHECK (kind IN ('appeared', 'expanded', 'surface_changed', 'demolished')),
+  before_scene_fid INTEGER NOT NULL REFERENCES scenes(fid),
+  after_scene_fid INTEGER NOT NULL REFERENCES scenes(fid)
+);
+CREATE INDEX building_events_building ON building_events(building_fid);
+CREATE TABLE footprints (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POLYGON NOT NULL,
+  site_fid INTEGER NOT NULL REFERENCES sites(fid),
+  origin TEXT NOT NULL CHECK (origin IN ('imported', 'drawn')),
+  source_file TEXT,
+  source_sha256 TEXT,
+  source_feature TEXT,
+  drawn_by TEXT,
+  replaces TEXT,
+  note TEXT,
+  created DATETIME NOT NULL,
+  CHECK ((origin = 'imported') = (source_file IS NOT NULL AND source_sha256 IS NOT NULL)),
+  CHECK ((origin = 'drawn') = (drawn_by IS NOT NULL))
+);
+CREATE INDEX footprints_site_sha256 ON footprints(site_fid, source_sha256);
+CREATE TABLE reviews (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  site_fid INTEGER NOT NULL REFERENCES sites(fid),
+  change_fid INTEGER,
+  building_code TEXT,
+  verdict TEXT CHECK (verdict IN ('accepted', 'rejected')),
+  comment TEXT,
+  reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
+  at DATETIME NOT NULL,
+  CHECK ((change_fid IS NULL) <> (building_code IS NULL)),
+  CHECK (verdict IS NOT NULL OR comment IS NOT NULL)
+);
+CREATE INDEX reviews_site ON reviews(site_fid, fid);
+";
+
 /// The tables each schema version after 1 added: a catalog of an older schema gets them when
 /// it is opened, so its sites and scenes stay usable.
-const UPGRADES: [(i64, &str); 2] = [(2, EVENTS_TABLE), (3, API_TOKENS_TABLE)];
+const UPGRADES: [(i64, &str); 3] = [
+    (2, EVENTS_TABLE),
+    (3, API_TOKENS_TABLE),
+    (4, FINDINGS_TABLES),
+];
 
 /// A table of the catalog as `gpkg_contents` lists it.
 struct Layer {
@@ -173,7 +281,7 @@ struct Layer {
     since: i64,
 }
 
-const LAYERS: [Layer; 7] = [
+const LAYERS: [Layer; 14] = [
     Layer {
         table: "sites",
         spatial: true,
@@ -218,14 +326,63 @@ const LAYERS: [Layer; 7] = [
         description: "SHA-256 hashes of the tokens that may write through sitewatch serve",
         since: 3,
     },
+    Layer {
+        table: "comparisons",
+        spatial: false,
+        description: "Runs of a change method on a pair of scenes: method, model, parameters",
+        since: 4,
+    },
+    Layer {
+        table: "changes",
+        spatial: true,
+        description: "Changes a comparison found: outline, area, mean probability, direction",
+        since: 4,
+    },
+    Layer {
+        table: "buildings",
+        spatial: true,
+        description:
+            "The building registry: current outline, status, first and last seen, measures with intervals",
+        since: 4,
+    },
+    Layer {
+        table: "building_outlines",
+        spatial: true,
+        description: "The outline of each registered building in each scene it was seen in",
+        since: 4,
+    },
+    Layer {
+        table: "building_events",
+        spatial: false,
+        description: "What happened to each building between two scenes: appeared, expanded, ...",
+        since: 4,
+    },
+    Layer {
+        table: "footprints",
+        spatial: true,
+        description: "Building outlines imported from files or drawn by analysts",
+        since: 4,
+    },
+    Layer {
+        table: "reviews",
+        spatial: false,
+        description: "Analysts' verdicts and comments on changes and buildings (audit trail)",
+        since: 4,
+    },
 ];
+
+/// Makes the empty database behind `conn` a GeoPackage 1.3 with no layers yet.
+pub(crate) fn create_geopackage(conn: &Connection) -> Result<(), CatalogErrorKind> {
+    conn.pragma_update(None, "application_id", APPLICATION_ID as i32)?;
+    conn.pragma_update(None, "user_version", USER_VERSION as i32)?;
+    conn.execute_batch(GPKG_TABLES)?;
+    Ok(())
+}
 
 /// Creates a new catalog in the empty database behind `conn` (inside the caller's
 /// transaction, so a failure leaves nothing half made).
 pub(crate) fn create(conn: &Connection) -> Result<(), CatalogErrorKind> {
-    conn.pragma_update(None, "application_id", APPLICATION_ID as i32)?;
-    conn.pragma_update(None, "user_version", USER_VERSION as i32)?;
-    conn.execute_batch(GPKG_TABLES)?;
+    create_geopackage(conn)?;
     conn.execute_batch(SITEWATCH_TABLES)?;
     for (_, tables) in UPGRADES {
         conn.execute_batch(tables)?;
@@ -245,7 +402,19 @@ pub(crate) fn create(conn: &Connection) -> Result<(), CatalogErrorKind> {
 
 /// Lists `layer` in `gpkg_contents` (and, for a feature layer, `gpkg_geometry_columns`).
 fn register_layer(conn: &Connection, layer: &Layer) -> Result<(), CatalogErrorKind> {
-    let (data_type, srs_id) = if layer.spatial {
+    register_table(conn, layer.table, layer.spatial, layer.description)
+}
+
+/// Lists `table` in `gpkg_contents` as a feature layer with a `geom` polygon column in
+/// EPSG:4326 when `spatial`, else as an attribute table (and, for a feature layer, in
+/// `gpkg_geometry_columns`).
+pub(crate) fn register_table(
+    conn: &Connection,
+    table: &str,
+    spatial: bool,
+    description: &str,
+) -> Result<(), CatalogErrorKind> {
+    let (data_type, srs_id) = if spatial {
         ("features", Some(WGS84_SRS_ID))
     } else {
         ("attributes", None)
@@ -253,12 +422,12 @@ fn register_layer(conn: &Connection, layer: &Layer) -> Result<(), CatalogErrorKi
     conn.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
          VALUES (?1, ?2, ?1, ?3, ?4)",
-        (layer.table, data_type, layer.description, srs_id),
+        (table, data_type, description, srs_id),
     )?;
-    if layer.spatial {
+    if spatial {
         conn.execute(
             "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
-            (layer.table, GEOMETRY_TYPE_NAME, WGS84_SRS_ID),
+            (table, GEOMETRY_TYPE_NAME, WGS84_SRS_ID),
         )?;
     }
     Ok(())
@@ -370,7 +539,16 @@ pub(crate) fn record_change(
         .iter()
         .find(|l| l.table == table)
         .expect("record_change is called with catalog tables only");
-    let extent = if layer.spatial {
+    update_contents(conn, table, layer.spatial)
+}
+
+/// Records in `gpkg_contents` that `table` changed now and, when it is `spatial`, its extent.
+pub(crate) fn update_contents(
+    conn: &Connection,
+    table: &str,
+    spatial: bool,
+) -> Result<(), CatalogErrorKind> {
+    let extent = if spatial {
         let mut statement = conn.prepare(&format!("SELECT geom FROM {table}"))?;
         let mut rows = statement.query([])?;
         let mut extent: Option<Envelope> = None;
@@ -526,6 +704,48 @@ mod tests {
     }
 
     #[test]
+    fn ogrinfo_reads_the_findings_layers() {
+        let (dir, _catalog, _) = crate::fixtures::findings_catalog();
+        let path = dir.path().join("dossier.gpkg");
+        let path = path.to_str().unwrap();
+        let summary = testkit::run_tool("ogrinfo", &["-al", "-so", path]);
+        for (layer, count, fields) in [
+            ("changes", 2, &["direction: String", "mean_prob: Real"][..]),
+            (
+                "buildings",
+                2,
+                &[
+                    "code: String",
+                    "area_m2_low: Real",
+                    "standing: Integer(Boolean)",
+                ][..],
+            ),
+            ("building_outlines", 4, &["scene_fid: Integer"][..]),
+            ("footprints", 0, &["origin: String"][..]),
+        ] {
+            let section = layer_section(&summary, layer);
+            assert!(section.contains("Geometry: Polygon\n"), "{section}");
+            assert!(section.contains("ID[\"EPSG\",4326]"), "{section}");
+            assert!(
+                section.contains(&format!("Feature Count: {count}\n")),
+                "{section}"
+            );
+            for field in fields {
+                assert!(section.contains(field), "{field} not in {section}");
+            }
+        }
+        for (table, count) in [("comparisons", 1), ("building_events", 2), ("reviews", 0)] {
+            let section = layer_section(&summary, table);
+            assert!(section.contains("Geometry: None"), "{section}");
+            assert!(
+                section.contains(&format!("Feature Count: {count}\n")),
+                "{section}"
+            );
+        }
+        check_schema_with_ogrinfo(std::path::Path::new(path));
+    }
+
+    #[test]
     fn writes_keep_a_gdal_spatial_index_current() {
         let (dir, mut catalog) = temp_catalog();
         catalog.add_site(natanz()).unwrap();
@@ -575,34 +795,54 @@ mod tests {
         assert_eq!((count, id), (2, added.id));
     }
 
+    /// Turns the catalog at `path` into what a sitewatch of schema `version` wrote: the
+    /// tables added since are dropped and unregistered.
+    fn downgrade(path: &std::path::Path, version: i64) {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        for layer in super::LAYERS.iter().filter(|l| l.since > version) {
+            conn.execute_batch(&format!(
+                "DROP TABLE {0};
+                 DELETE FROM gpkg_geometry_columns WHERE table_name = '{0}';
+                 DELETE FROM gpkg_contents WHERE table_name = '{0}';",
+                layer.table
+            ))
+            .unwrap();
+        }
+        conn.execute(
+            "UPDATE sitewatch_catalog SET value = ?1 WHERE key = 'schema_version'",
+            [version.to_string()],
+        )
+        .unwrap();
+    }
+
     #[test]
-    fn a_schema_1_catalog_gets_the_events_table_when_opened() {
-        let (dir, mut catalog) = temp_catalog();
-        catalog.add_site(natanz()).unwrap();
-        drop(catalog);
-        let path = dir.path().join("dossier.gpkg");
-        // What sitewatch before events wrote: no events table, schema 1.
-        rusqlite::Connection::open(&path)
-            .unwrap()
-            .execute_batch(
-                "DROP TABLE events;
-                 DROP TABLE api_tokens;
-                 DELETE FROM gpkg_contents WHERE table_name IN ('events', 'api_tokens');
-                 UPDATE sitewatch_catalog SET value = '1' WHERE key = 'schema_version';",
-            )
-            .unwrap();
-        let mut catalog = crate::Catalog::open(&path).unwrap();
-        catalog
-            .add_event(crate::NewEvent {
-                site: "Natanz".into(),
-                date: "2021-04-11".parse().unwrap(),
-                kind: crate::EventKind::Visit,
-                source: "IAEA".into(),
-                note: None,
-            })
-            .unwrap();
-        assert_eq!(catalog.events("Natanz").unwrap().len(), 1);
-        drop(catalog);
+    fn older_catalogs_get_the_newer_tables_when_opened() {
+        for version in [1, 3] {
+            let (dir, mut catalog) = temp_catalog();
+            catalog.add_site(natanz()).unwrap();
+            drop(catalog);
+            let path = dir.path().join("dossier.gpkg");
+            downgrade(&path, version);
+            let mut catalog = crate::Catalog::open(&path).unwrap();
+            catalog
+                .add_event(crate::NewEvent {
+                    site: "Natanz".into(),
+                    date: "2021-04-11".parse().unwrap(),
+                    kind: crate::EventKind::Visit,
+                    source: "IAEA".into(),
+                    note: None,
+                })
+                .unwrap();
+            assert_eq!(catalog.events("Natanz").unwrap().len(), 1);
+            catalog.replace_buildings("Natanz", &[]).unwrap();
+            assert!(catalog.comparisons("Natanz").unwrap().is_empty());
+            drop(catalog);
+            check_schema_with_ogrinfo(&path);
+        }
+    }
+
+    /// `ogrinfo` reads the catalog at `path` without a warning, and it has this crate's schema.
+    fn check_schema_with_ogrinfo(path: &std::path::Path) {
         let path = path.to_str().unwrap();
         let quiet = std::process::Command::new("ogrinfo")
             .args(["-q", "-al", path])

@@ -37,12 +37,17 @@
 
 mod alignment;
 mod api_token;
+mod building;
 mod catalog;
+mod change;
 mod columns;
 mod error;
 mod event;
+mod export;
+mod footprint;
 mod geometry;
 mod geopackage;
+mod review;
 mod scene;
 mod site;
 mod sql_functions;
@@ -52,9 +57,16 @@ mod timeline;
 mod fixtures;
 
 pub use alignment::{Alignment, AlignmentStatus, NewAlignment};
+pub use building::{
+    BuildingOrigin, Interval, NewBuilding, NewBuildingEvent, StoredBuilding, BUILDING_EVENT_KINDS,
+};
 pub use catalog::Catalog;
+pub use change::{Comparison, NewChange, NewComparison, StoredChange, CHANGE_DIRECTIONS};
 pub use error::{CatalogError, CatalogErrorKind};
 pub use event::{BadEventDate, Event, EventDate, EventKind, NewEvent, UnknownEventKind};
+pub use export::ExportLayer;
+pub use footprint::{FootprintOrigin, NewFootprint, StoredFootprint};
+pub use review::{NewReview, Review, ReviewFilter, ReviewTarget, UnknownVerdict, Verdict};
 pub use scene::{FileHashError, NewScene, Scene, SceneFile};
 pub use site::{NewSite, Site, SiteEdit};
 pub use timeline::{TimelineEntry, TimelineOrigin};

@@ -1,6 +1,7 @@
 //! Scenes: image acquisitions of a site, the `scenes` layer of the catalog, with their files
 //! (bands or tiles, each with its sha256) in the `scene_files` table.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use crate::columns::{check_grid, datetime_text, grid_values, read_datetime, read
 use crate::error::{CatalogError, CatalogErrorKind};
 use crate::geometry::{check_lon_lat_polygon, decode_polygon, encode_polygon, WGS84_SRS_ID};
 use crate::geopackage::record_change;
-use crate::site::find_site;
+use crate::site::{find_site, Site};
 
 /// One file of a scene: a band, a tile, or the whole scene.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,7 +62,8 @@ impl SceneFile {
     }
 }
 
-fn sha256_of_file(path: &std::path::Path) -> std::io::Result<String> {
+/// The SHA-256 of the file at `path`, 64 lowercase hex digits, read in a stream.
+pub(crate) fn sha256_of_file(path: &std::path::Path) -> std::io::Result<String> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 20];
@@ -356,6 +358,56 @@ fn check_file_is_new(
             site,
         }),
         None => Ok(()),
+    }
+}
+
+/// The scenes of one site by id, with their acquisition times: what findings (comparisons,
+/// buildings) check the scenes they cite against.
+pub(crate) struct SiteScenes {
+    site: String,
+    acquired: HashMap<i64, DateTime<Utc>>,
+}
+
+impl SiteScenes {
+    /// The scenes of `site`.
+    pub fn of(conn: &Connection, site: &Site) -> Result<SiteScenes, CatalogErrorKind> {
+        let mut statement = conn.prepare("SELECT fid, acquired FROM scenes WHERE site_fid = ?1")?;
+        let mut rows = statement.query([site.id])?;
+        let mut acquired = HashMap::new();
+        while let Some(row) = rows.next()? {
+            acquired.insert(row.get("fid")?, read_datetime(row, "acquired")?);
+        }
+        Ok(SiteScenes {
+            site: site.name.clone(),
+            acquired,
+        })
+    }
+
+    /// When scene `id` was acquired; an error when it is not a scene of the site.
+    pub fn acquired(&self, id: i64) -> Result<DateTime<Utc>, CatalogErrorKind> {
+        self.acquired
+            .get(&id)
+            .copied()
+            .ok_or_else(|| CatalogErrorKind::SceneNotOfSite {
+                scene: id,
+                site: self.site.clone(),
+            })
+    }
+
+    /// Checks that `before` and `after` are two scenes of the site, `before` acquired first.
+    pub fn check_pair(&self, before: i64, after: i64) -> Result<(), CatalogErrorKind> {
+        let (from, to) = (self.acquired(before)?, self.acquired(after)?);
+        if before == after || from > to {
+            return Err(CatalogErrorKind::invalid(
+                "scene pair",
+                format!(
+                    "scene {before} ({}) is not acquired before scene {after} ({})",
+                    datetime_text(&from),
+                    datetime_text(&to)
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -1,15 +1,18 @@
 //! A site's timeline: everything the dossier knows happened there, from every origin (events
-//! from sources, scenes from imagery), in one list by date, each entry with its source.
+//! from sources, scenes from imagery, building events detected in imagery), in one list by
+//! date, each entry with its source.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::building::{NewBuildingEvent, StoredBuilding};
 use crate::catalog::Catalog;
-use crate::error::CatalogError;
+use crate::error::{CatalogError, CatalogErrorKind};
 use crate::event::{Event, EventDate};
 use crate::scene::Scene;
 
-/// Where a timeline entry comes from. Analyses that find things in imagery (detected building
-/// events) add their own origin.
+/// Where a timeline entry comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -18,14 +21,17 @@ pub enum TimelineOrigin {
     Scene,
     /// A sourced fact in the `events` table.
     Event,
+    /// A building event of the registry (`building_events`), seen between two scenes.
+    Building,
 }
 
 impl TimelineOrigin {
-    /// The origin's name as JSON and text output give it: "scene", "event".
+    /// The origin's name as JSON and text output give it: "scene", "event", "building".
     pub fn as_str(self) -> &'static str {
         match self {
             TimelineOrigin::Scene => "scene",
             TimelineOrigin::Event => "event",
+            TimelineOrigin::Building => "building",
         }
     }
 }
@@ -39,18 +45,26 @@ impl std::fmt::Display for TimelineOrigin {
 /// One dated entry of a site's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineEntry {
-    /// When it happened: the acquisition time of a scene, the date of an event.
+    /// When it happened: the acquisition time of a scene, the date of an event; for a
+    /// building event, the acquisition of the first scene that shows it.
     pub date: EventDate,
+    /// For a building event, the acquisition of the last scene before it: it happened
+    /// between `since` and `date`. `None` for entries known to the date.
+    pub since: Option<EventDate>,
     /// Where the entry comes from.
     pub origin: TimelineOrigin,
-    /// The id of the entry within its origin (scene id, event id).
+    /// The id of the entry within its origin (scene id, event id, building id).
     pub id: i64,
-    /// What sort of entry it is within its origin: the event kind ("visit", "report"), or
-    /// "acquisition" for a scene.
+    /// The code of the building a building event concerns, e.g. "B0001".
+    pub building: Option<String>,
+    /// What sort of entry it is within its origin: the event kind ("visit", "report"),
+    /// "acquisition" for a scene, the building event kind ("appeared", "expanded", ...).
     pub kind: String,
-    /// What happened or what was seen: the event's note, the scene's sensor and resolution.
+    /// What happened or what was seen: the event's note, the scene's sensor and resolution,
+    /// the building's code, event and area.
     pub summary: Option<String>,
-    /// Where it comes from: the event's citation or URL, the scene's credit line.
+    /// Where it comes from: the event's citation or URL, the scene's credit line, the credit
+    /// lines of the two scenes a building event was seen between.
     pub source: String,
 }
 
@@ -58,8 +72,10 @@ impl From<&Event> for TimelineEntry {
     fn from(event: &Event) -> Self {
         TimelineEntry {
             date: event.date,
+            since: None,
             origin: TimelineOrigin::Event,
             id: event.id,
+            building: None,
             kind: event.kind.to_string(),
             summary: event.note.clone(),
             source: event.source.clone(),
@@ -71,8 +87,10 @@ impl From<&Scene> for TimelineEntry {
     fn from(scene: &Scene) -> Self {
         TimelineEntry {
             date: scene.acquired.into(),
+            since: None,
             origin: TimelineOrigin::Scene,
             id: scene.id,
+            building: None,
             kind: "acquisition".into(),
             summary: Some(format!(
                 "{}, {:.2} m GSD, {} band{}",
@@ -86,17 +104,74 @@ impl From<&Scene> for TimelineEntry {
     }
 }
 
+impl TimelineEntry {
+    /// The entry of `event` of `building`, seen between the scenes in `scenes` (by id).
+    fn of_building_event(
+        building: &StoredBuilding,
+        event: &NewBuildingEvent,
+        scenes: &HashMap<i64, &Scene>,
+    ) -> Result<TimelineEntry, CatalogErrorKind> {
+        let scene = |id: i64| {
+            scenes.get(&id).copied().ok_or_else(|| {
+                CatalogErrorKind::Damaged(format!(
+                    "building {} cites scene {id}, which is not a scene of its site",
+                    building.code
+                ))
+            })
+        };
+        let (before, after) = (scene(event.before_scene)?, scene(event.after_scene)?);
+        let source = if before.credit == after.credit {
+            after.credit.clone()
+        } else {
+            format!("{}; {}", before.credit, after.credit)
+        };
+        let area = &building.area_m2;
+        Ok(TimelineEntry {
+            date: after.acquired.into(),
+            since: Some(before.acquired.into()),
+            origin: TimelineOrigin::Building,
+            id: building.id,
+            building: Some(building.code.clone()),
+            kind: event.kind.clone(),
+            summary: Some(format!(
+                "{} {} between scenes {} and {}; now {:.0} m² ({:.0}-{:.0} m², {:.0}%)",
+                building.code,
+                event.kind.replace('_', " "),
+                before.id,
+                after.id,
+                area.value,
+                area.low,
+                area.high,
+                area.level * 100.0
+            )),
+            source: format!("sitewatch detection in {source}"),
+        })
+    }
+}
+
 impl Catalog {
-    /// The timeline of a site (by name or alias): its scenes and events by date; entries of
-    /// the same date scenes first, then in the order they were added.
+    /// The timeline of a site (by name or alias): its scenes, events and detected building
+    /// events by date (a building event at the first scene that shows it); entries of the
+    /// same date scenes first, then events, then building events, each in the order they
+    /// were added.
     pub fn timeline(&self, site: &str) -> Result<Vec<TimelineEntry>, CatalogError> {
         let events = self.events(site)?;
         let scenes = self.scenes(Some(site))?;
+        let buildings = self.buildings(site)?;
+        let by_id: HashMap<i64, &Scene> = scenes.iter().map(|s| (s.id, s)).collect();
         let mut entries: Vec<TimelineEntry> = scenes
             .iter()
             .map(TimelineEntry::from)
             .chain(events.iter().map(TimelineEntry::from))
             .collect();
+        for building in &buildings {
+            for event in &building.history {
+                entries.push(
+                    TimelineEntry::of_building_event(building, event, &by_id)
+                        .map_err(|kind| self.error(kind))?,
+                );
+            }
+        }
         entries.sort_by_key(|e| (e.date, e.origin, e.id));
         Ok(entries)
     }
@@ -154,6 +229,43 @@ mod tests {
         assert_eq!(json["origin"], "scene");
         assert_eq!(json["date"], "2021-05-01T07:00:00.000Z");
         assert_eq!(json["summary"], "Sentinel-2A MSI, 10.00 m GSD, 2 bands");
+    }
+
+    #[test]
+    fn detected_building_events_join_the_timeline_between_their_scenes() {
+        let (_dir, catalog, findings) = crate::fixtures::findings_catalog();
+        let before = catalog.scene(findings.before).unwrap();
+        let after = catalog.scene(findings.after).unwrap();
+        let timeline = catalog.timeline("Natanz").unwrap();
+        let order: Vec<(TimelineOrigin, Option<&str>)> = timeline
+            .iter()
+            .map(|e| (e.origin, e.building.as_deref()))
+            .collect();
+        // B0002 was registered first, so it has the lower id.
+        assert_eq!(
+            order,
+            vec![
+                (TimelineOrigin::Scene, None),
+                (TimelineOrigin::Scene, None),
+                (TimelineOrigin::Building, Some("B0002")),
+                (TimelineOrigin::Building, Some("B0001")),
+            ]
+        );
+        let entry = &timeline[3];
+        assert_eq!(entry.date, EventDate::from(after.acquired));
+        assert_eq!(entry.since, Some(EventDate::from(before.acquired)));
+        assert_eq!(entry.kind, "expanded");
+        assert_eq!(entry.id, catalog.building("Natanz", "B0001").unwrap().id);
+        assert!(entry.source.contains(&after.credit), "{}", entry.source);
+        let summary = entry.summary.as_deref().unwrap();
+        assert!(
+            summary.starts_with("B0001 expanded") && summary.contains("1240 m²"),
+            "{summary}"
+        );
+        let json = serde_json::to_value(entry).unwrap();
+        assert_eq!(json["origin"], "building");
+        assert_eq!(json["since"], "2020-06-01T07:00:00.000Z");
+        assert_eq!(timeline[0].since, None);
     }
 
     #[test]
