@@ -104,6 +104,7 @@ function sceneLayer(scene, pane) {
     scene: scene.id,
     pane,
     tileSize: TILE,
+    minZoom: map.getMinZoom(), // GridLayer's default, 0, would hide the zoomed-out views
     bounds: L.latLngBounds(toLatLng([0, height]), toLatLng([width, 0])),
     attribution: scene.properties.credit,
   });
@@ -185,17 +186,17 @@ function lastVerdict(kind, id) {
   return verdicts.length ? verdicts[verdicts.length - 1].verdict : null;
 }
 
-// The changes found between the two shown dates, or, with one date shown, those that
-// appeared by it (found between it and the date before).
+// The changes found between the two shown dates, or, with one date shown, all those found
+// up to it.
 function changesShown() {
   const { before, after } = shownScenes();
   if (!before) return [];
   const order = new Map(state.scenes.map((s, i) => [s.id, i]));
   const [a, b] = [order.get(before.id), order.get((after || before).id)];
-  const [from, to] = after ? [Math.min(a, b), Math.max(a, b)] : [a - 1, a];
+  const [from, to] = after ? [Math.min(a, b), Math.max(a, b)] : [0, a];
   return state.changes.filter((f) => {
     const [s, e] = [order.get(f.properties.before_scene), order.get(f.properties.after_scene)];
-    return after ? s >= from && e <= to : e === to;
+    return s >= from && e <= to;
   });
 }
 
@@ -250,7 +251,11 @@ function listDetections(changes) {
     li.addEventListener('click', () => openDetection(kind, feature.id));
     list.append(li);
   }
-  $('detections-note').textContent = `(${changes.length} changes, ${state.buildings.length} buildings)`;
+  const { before, after } = shownScenes();
+  const span = !before ? '' : after
+    ? ` between ${[dateOf(before), dateOf(after)].sort().join(' and ')}`
+    : ` up to ${dateOf(before)}`;
+  $('detections-note').textContent = `(${changes.length} changes${span}; ${state.buildings.length} buildings)`;
 }
 
 function openDetection(kind, id) {

@@ -43,10 +43,16 @@ impl ApiError {
 impl From<CatalogError> for ApiError {
     fn from(error: CatalogError) -> Self {
         match error.kind {
-            CatalogErrorKind::SiteNotFound(_) | CatalogErrorKind::SceneNotFound(_) => {
+            CatalogErrorKind::SiteNotFound(_)
+            | CatalogErrorKind::SceneNotFound(_)
+            | CatalogErrorKind::ChangeNotFound { .. }
+            | CatalogErrorKind::ComparisonNotFound { .. }
+            | CatalogErrorKind::BuildingNotFound { .. } => {
                 ApiError::NotFound(error.kind.to_string())
             }
-            CatalogErrorKind::Invalid { .. } => ApiError::BadRequest(error.kind.to_string()),
+            CatalogErrorKind::Invalid { .. } | CatalogErrorKind::SceneNotOfSite { .. } => {
+                ApiError::BadRequest(error.kind.to_string())
+            }
             _ => ApiError::Internal(error.to_string()),
         }
     }

@@ -22,6 +22,7 @@ mod api;
 mod auth;
 mod cache;
 mod error;
+mod findings;
 mod frame;
 mod imagery;
 mod page;
@@ -54,6 +55,16 @@ pub fn router(state: AppState) -> Router {
             get(api::events).post(api::add_event),
         )
         .route("/api/sites/{name}/timeline", get(api::timeline))
+        .route("/api/sites/{name}/changes", get(findings::changes))
+        .route("/api/sites/{name}/buildings", get(findings::buildings))
+        .route(
+            "/api/sites/{name}/reviews",
+            get(findings::reviews).post(findings::add_review),
+        )
+        .route(
+            "/api/sites/{name}/footprints",
+            get(findings::footprints).post(findings::add_footprint),
+        )
         .route("/api/scenes/{id}/image.png", get(imagery::image))
         .fallback(|| async { ApiError::NotFound("no such page or API route".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

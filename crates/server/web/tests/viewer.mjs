@@ -26,6 +26,7 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const problems = [];
+let current = null; // the page being driven, for a screenshot when a step fails
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -38,6 +39,7 @@ async function openPage(address) {
   // The page must work offline: every request stays on the server that served it.
   page.on('request', (r) => { if (!r.url().startsWith(address)) problems.push(`off-site request: ${r.url()}`); });
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`); });
+  current = page;
   await page.goto(address);
   return page;
 }
@@ -55,7 +57,7 @@ const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.pn
 
 try {
   const page = await openPage(url);
-  await page.waitForSelector('#detections li[data-detection^="change:"]');
+  await page.waitForSelector('#detections li');
   const first = await tilesLoaded(page, '.leaflet-tile-pane');
   check(first.every((src) => src.includes('/api/scenes/1/image.png?bbox=')), `tiles of scene 1: ${first}`);
   await shot(page, '1-loaded');
@@ -84,7 +86,8 @@ try {
     `the swipe did not move: ${JSON.stringify(swipe)}`);
   await shot(page, '3-swipe');
 
-  // Accept the first change: the page asks for the token once.
+  // Accept the first change between the two dates: the page asks for the token once.
+  await page.waitForSelector('#detections li[data-detection^="change:"]');
   const item = page.locator('#detections li[data-detection^="change:"]').first();
   const detection = await item.getAttribute('data-detection');
   await item.click();
@@ -109,6 +112,14 @@ try {
   await shot(readOnly, '5-read-only');
 } catch (error) {
   problems.push(error.stack || String(error));
+  if (current) {
+    await shot(current, 'failure').catch(() => {});
+    const seen = await current.evaluate(() => ({
+      status: document.querySelector('#status').textContent,
+      tiles: [...document.querySelectorAll('img.leaflet-tile')].map((t) => `${t.className} ${t.src}`),
+    })).catch((e) => String(e));
+    problems.push(`page state: ${JSON.stringify(seen, null, 1)}`);
+  }
 } finally {
   await browser.close();
 }
