@@ -76,7 +76,8 @@ function say(text, isError) {
 
 // ---- the map ---------------------------------------------------------------------------
 
-const map = L.map('map', { crs: L.CRS.Simple, minZoom: -4, maxZoom: 3, zoomSnap: 1 });
+// No fade: a tile half faded in would blend two dates.
+const map = L.map('map', { crs: L.CRS.Simple, minZoom: -4, maxZoom: 3, zoomSnap: 1, fadeAnimation: false });
 map.attributionControl.setPrefix('<a href="/assets/leaflet/LICENSE">Leaflet</a>');
 map.createPane('after').style.zIndex = 250; // above the first date's tiles, below outlines
 
@@ -332,7 +333,7 @@ function reviewControls(kind, feature) {
     const correct = document.createElement('button');
     correct.type = 'button';
     correct.textContent = 'Correct outline';
-    correct.addEventListener('click', () => { map.closePopup(); startDrawing(feature.id); });
+    correct.addEventListener('click', () => startDrawing(feature.id));
     controls.append(correct);
   }
   return controls;
@@ -355,6 +356,7 @@ async function review(kind, id, verdict, comment) {
 // ---- drawing an outline ----------------------------------------------------------------
 
 function startDrawing(building) {
+  map.closePopup();
   state.drawing = { vertices: [], building, line: L.polyline([], { color: '#ff00c8', dashArray: '4 4' }).addTo(map) };
   document.body.classList.add('drawing');
   $('draw').hidden = true;

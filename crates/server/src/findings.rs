@@ -137,7 +137,8 @@ fn building_feature(
     frame: FrameName,
     dates: &HashMap<i64, String>,
 ) -> Result<Value, ApiError> {
-    let interval = |i: &Interval| json!({ "value": i.value, "low": i.low, "high": i.high, "level": i.level });
+    let interval =
+        |i: &Interval| json!({ "value": i.value, "low": i.low, "high": i.high, "level": i.level });
     let history: Vec<Value> = building
         .history
         .iter()
@@ -336,7 +337,9 @@ fn outline(geometry: &PolygonBody) -> Result<Polygon<f64>, ApiError> {
         return Err(bad("must have exactly one ring (no holes)"));
     };
     if ring.len() > MAX_OUTLINE_VERTICES {
-        return Err(bad(&format!("has more than {MAX_OUTLINE_VERTICES} corners")));
+        return Err(bad(&format!(
+            "has more than {MAX_OUTLINE_VERTICES} corners"
+        )));
     }
     if ring.iter().flatten().any(|v| !v.is_finite()) {
         return Err(bad("has a coordinate that is not a finite number"));
@@ -378,14 +381,22 @@ mod tests {
                 coordinates: vec![],
             },
         ] {
-            assert!(matches!(outline(&bad), Err(ApiError::BadRequest(_))), "{bad:?}");
+            assert!(
+                matches!(outline(&bad), Err(ApiError::BadRequest(_))),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn a_square_has_the_length_of_its_four_sides() {
-        let square = outline(&polygon(vec![vec![[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]]]))
-            .unwrap();
+        let square = outline(&polygon(vec![vec![
+            [0.0, 0.0],
+            [2.0, 0.0],
+            [2.0, 2.0],
+            [0.0, 2.0],
+        ]]))
+        .unwrap();
         assert_eq!(outline_length(&square), 8.0);
     }
 }

@@ -1,8 +1,8 @@
 //! The review page in a real browser: a generated site (three dates of synthetic imagery, one
 //! change and one building where the scenario planted a new building) is served on a free
 //! loopback port, and `web/tests/viewer.mjs` drives headless Chromium through it (tiles load,
-//! the date slider, the swipe, accepting the change with the token, the read-only page).
-//! The review must then be in the catalog. Screenshots go to `target/browser-artifacts/`.
+//! the date slider, the swipe, accepting the change with the token, drawing an outline, the
+//! read-only page). The review and the outline must then be in the catalog. Screenshots go to `target/browser-artifacts/`.
 //!
 //! Needs Chromium at /usr/bin/chromium (or `SITEWATCH_CHROMIUM`), Node.js, and
 //! `npm ci --prefix crates/server/web`; without them the test fails saying what to install.
@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use catalog::{
-    BuildingOrigin, Catalog, Interval, NewBuilding, NewBuildingEvent, NewChange, NewComparison,
-    NewScene, NewSite, ReviewTarget, SceneFile, Verdict,
+    BuildingOrigin, Catalog, FootprintOrigin, Interval, NewBuilding, NewBuildingEvent, NewChange,
+    NewComparison, NewScene, NewSite, ReviewTarget, SceneFile, Verdict,
 };
 use geo_types::{Coord, LineString, Polygon};
 use raster::{CoordTransform, Crs, GeoTiff, RasterSource};
@@ -260,7 +260,22 @@ fn an_analyst_reviews_a_change_in_the_browser() {
         stored[0].review.as_ref().and_then(|r| r.verdict),
         Some(Verdict::Accepted)
     );
-    for shot in ["1-loaded", "2-date", "3-swipe", "4-accepted", "5-read-only"] {
+    let footprints = catalog.footprints(SITE).unwrap();
+    assert_eq!(footprints.len(), 1, "{footprints:?}");
+    assert_eq!(footprints[0].outline_lonlat.exterior().0.len(), 5);
+    assert!(
+        matches!(&footprints[0].origin, FootprintOrigin::Drawn { by } if *by == reviews[0].reviewer),
+        "{:?}",
+        footprints[0].origin
+    );
+    for shot in [
+        "1-loaded",
+        "2-date",
+        "3-swipe",
+        "4-accepted",
+        "5-drawn",
+        "6-read-only",
+    ] {
         assert!(
             artifacts.join(format!("{shot}.png")).exists(),
             "no screenshot {shot}.png"

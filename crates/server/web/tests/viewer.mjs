@@ -100,6 +100,17 @@ try {
   await shot(page, '4-accepted');
   console.log(`reviewed ${detection}`);
 
+  // Draw a building outline: four corners around the map's centre, then Finish.
+  await page.click('#draw');
+  const box = await page.locator('#map').boundingBox();
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  for (const [dx, dy] of [[-40, -30], [40, -30], [40, 30], [-40, 30]]) await page.mouse.click(cx + dx, cy + dy);
+  await page.click('#draw-finish');
+  await page.waitForFunction(() => /outline of 4 corners stored/.test(document.querySelector('#status').textContent));
+  await page.waitForSelector('path.footprint');
+  await shot(page, '5-drawn');
+  console.log('drew an outline');
+
   // A read-only server: the page shows no write controls.
   const readOnly = await openPage(readOnlyUrl);
   await readOnly.waitForSelector('#detections li');
@@ -109,7 +120,7 @@ try {
   await readOnly.waitForSelector('.leaflet-popup');
   check(await readOnly.locator('.leaflet-popup button.review-accepted').count() === 0,
     'review buttons show on a read-only server');
-  await shot(readOnly, '5-read-only');
+  await shot(readOnly, '6-read-only');
 } catch (error) {
   problems.push(error.stack || String(error));
   if (current) {
