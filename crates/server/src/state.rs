@@ -20,6 +20,10 @@ const CACHED_IMAGES: usize = 256;
 /// How many scenes' stretch limits the server keeps.
 const CACHED_STRETCHES: usize = 64;
 
+/// Each scene's stretch by scene id and version, measured once even when many tiles of the
+/// scene are asked for at once.
+pub(crate) type StretchCache = LruCache<(i64, SceneVersion), Arc<OnceCell<Stretch>>>;
+
 /// The state shared by all requests: one catalog connection (SQLite serialises access
 /// anyway), the write policy, the rendered-image cache and each scene's stretch.
 #[derive(Clone)]
@@ -27,8 +31,7 @@ pub struct AppState {
     catalog: Arc<Mutex<Catalog>>,
     pub(crate) access: Access,
     pub(crate) images: Arc<LruCache<ImageRequest, Bytes>>,
-    /// Each scene's stretch, measured once even when many tiles of it are asked at once.
-    pub(crate) stretches: Arc<LruCache<(i64, SceneVersion), Arc<OnceCell<Stretch>>>>,
+    pub(crate) stretches: Arc<StretchCache>,
 }
 
 impl AppState {

@@ -417,3 +417,131 @@ async fn a_realigned_scene_is_rendered_anew() {
         "rendered with the new alignment"
     );
 }
+
+fn post_json(uri: &str, token: Option<&str>, body: serde_json::Value) -> Request<Body> {
+    let mut request = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    request.body(Body::from(body.to_string())).unwrap()
+}
+
+/// A small square around the middle of the test site's AOI, in longitude/latitude.
+fn square_lonlat() -> serde_json::Value {
+    let (lon, lat, d) = (-77.9, 24.25, 0.01);
+    serde_json::json!({ "type": "Polygon", "coordinates": [[
+        [lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]
+    ]] })
+}
+
+#[tokio::test]
+async fn a_drawn_outline_is_stored_with_who_drew_it_in_either_frame() {
+    let (_dir, app, token) = served(Access::TokenWrites);
+    let uri = "/api/sites/harbour/footprints";
+    let body = serde_json::json!({ "geometry": square_lonlat(), "note": "hangar" });
+    let (status, _, _) = send(&app, post_json(uri, None, body.clone())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, stored, _) = send(&app, post_json(uri, Some(&token), body)).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&stored)
+    );
+    let stored = json(&stored);
+    assert_eq!(stored["properties"]["origin"]["kind"], "drawn");
+    let by = stored["properties"]["origin"]["by"].as_str().unwrap();
+    assert!(by.starts_with("analyst-") && by.len() == 16, "{by}");
+
+    // The same outline read in site-grid pixels, and posted back in them: the same place.
+    let (status, body, _) = get(&app, "/api/sites/harbour/footprints?crs=grid").await;
+    assert_eq!(status, StatusCode::OK);
+    let in_pixels = json(&body)["features"][0]["geometry"].clone();
+    let again = serde_json::json!({ "geometry": in_pixels, "crs": "grid" });
+    let (status, body, _) = send(&app, post_json(uri, Some(&token), again)).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let corner =
+        |f: &serde_json::Value, i: usize| f["geometry"]["coordinates"][0][0][i].as_f64().unwrap();
+    let round_trip = json(&body);
+    assert!((corner(&round_trip, 0) - corner(&stored, 0)).abs() < 1e-9);
+    assert!((corner(&round_trip, 1) - corner(&stored, 1)).abs() < 1e-9);
+
+    for (bad, expected) in [
+        (
+            serde_json::json!({ "geometry": { "type": "Point", "coordinates": [[[0.0, 0.0]]] } }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            serde_json::json!({ "geometry": square_lonlat(), "replaces": "B9999" }),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            serde_json::json!({ "geometry": square_lonlat(), "colour": "red" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({ "geometry": { "type": "Polygon", "coordinates": [[[10.0, 50.0], [10.1, 50.0], [10.1, 50.1]]] } }),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (status, body, _) = send(&app, post_json(uri, Some(&token), bad.clone())).await;
+        assert_eq!(
+            status,
+            expected,
+            "{bad}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        assert!(json(&body)["error"].is_string(), "{bad}");
+    }
+    let (_, body, _) = get(&app, "/api/sites/harbour/footprints").await;
+    assert_eq!(json(&body)["features"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn reviews_need_the_token_and_a_finding_that_exists() {
+    let (_dir, app, token) = served(Access::TokenWrites);
+    let uri = "/api/sites/harbour/reviews";
+    let accept = serde_json::json!({ "target": { "building": "B0001" }, "verdict": "accepted" });
+    let (status, _, _) = send(
+        &app,
+        post_json(uri, Some("wrong-token-wrong-token"), accept.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body, _) = send(&app, post_json(uri, Some(&token), accept)).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let (status, body, _) = send(
+        &app,
+        post_json(
+            uri,
+            Some(&token),
+            serde_json::json!({ "target": { "change": 1 }, "verdict": "maybe" }),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(&body)["error"].is_string());
+    let (status, body, _) = get(&app, "/api/sites/harbour/reviews").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json(&body), serde_json::json!([]));
+    for empty in ["changes", "buildings"] {
+        let (status, body, _) = get(&app, &format!("/api/sites/harbour/{empty}?crs=grid")).await;
+        assert_eq!(status, StatusCode::OK, "{empty}");
+        assert_eq!(json(&body)["features"], serde_json::json!([]), "{empty}");
+    }
+
+    let (_dir, read_only, token) = served(Access::ReadOnly);
+    let comment = serde_json::json!({ "target": { "change": 1 }, "comment": "shadow" });
+    let (status, _, _) = send(&read_only, post_json(uri, Some(&token), comment)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
