@@ -377,8 +377,8 @@ fn read_buildings(
     site: &Site,
     code: Option<&str>,
 ) -> Result<Vec<StoredBuilding>, CatalogErrorKind> {
-    let mut history = read_history(conn, site.id)?;
-    let mut outlines = read_outlines(conn, site.id)?;
+    let mut history = read_history(conn, site.id, code)?;
+    let mut outlines = read_outlines(conn, site.id, code)?;
     let verdicts = Verdicts::of_site(conn, site.id)?;
     let mut statement = conn.prepare(
         "SELECT * FROM buildings WHERE site_fid = ?1 AND (?2 IS NULL OR code = ?2)
@@ -397,17 +397,19 @@ fn read_buildings(
     Ok(buildings)
 }
 
-/// The events of every building of the site with feature id `site_id`, by building id.
+/// The events of every building of the site with feature id `site_id` (or only of the one
+/// with code `code`), by building id.
 fn read_history(
     conn: &Connection,
     site_id: i64,
+    code: Option<&str>,
 ) -> Result<HashMap<i64, Vec<NewBuildingEvent>>, CatalogErrorKind> {
     let mut statement = conn.prepare(
         "SELECT e.building_fid, e.kind, e.before_scene_fid, e.after_scene_fid
          FROM building_events e JOIN buildings b ON b.fid = e.building_fid
-         WHERE b.site_fid = ?1 ORDER BY e.fid",
+         WHERE b.site_fid = ?1 AND (?2 IS NULL OR b.code = ?2) ORDER BY e.fid",
     )?;
-    let mut rows = statement.query([site_id])?;
+    let mut rows = statement.query((site_id, code))?;
     let mut history: HashMap<i64, Vec<NewBuildingEvent>> = HashMap::new();
     while let Some(row) = rows.next()? {
         history
@@ -425,18 +427,19 @@ fn read_history(
 /// A building's outline in one scene: (scene id, longitude/latitude polygon).
 type SceneOutline = (i64, Polygon<f64>);
 
-/// The per-scene outlines of every building of the site with feature id `site_id`, by
-/// building id.
+/// The per-scene outlines of every building of the site with feature id `site_id` (or only
+/// of the one with code `code`), by building id.
 fn read_outlines(
     conn: &Connection,
     site_id: i64,
+    code: Option<&str>,
 ) -> Result<HashMap<i64, Vec<SceneOutline>>, CatalogErrorKind> {
     let mut statement = conn.prepare(
         "SELECT o.fid, o.building_fid, o.scene_fid, o.geom
          FROM building_outlines o JOIN buildings b ON b.fid = o.building_fid
-         WHERE b.site_fid = ?1 ORDER BY o.fid",
+         WHERE b.site_fid = ?1 AND (?2 IS NULL OR b.code = ?2) ORDER BY o.fid",
     )?;
-    let mut rows = statement.query([site_id])?;
+    let mut rows = statement.query((site_id, code))?;
     let mut outlines: HashMap<i64, Vec<SceneOutline>> = HashMap::new();
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;

@@ -138,6 +138,14 @@ pub enum CatalogErrorKind {
         /// What is wrong with it, naming the feature where one is at fault.
         why: String,
     },
+    /// An export file could not be written; no file is left behind.
+    #[error("cannot write the export {}: {why}", file.display())]
+    Export {
+        /// The export file.
+        file: PathBuf,
+        /// What went wrong.
+        why: String,
+    },
     /// An export file already exists; exports never overwrite.
     #[error("the export file {} already exists; sitewatch does not overwrite it: remove it or choose another path", .0.display())]
     ExportExists(PathBuf),

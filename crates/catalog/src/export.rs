@@ -369,9 +369,11 @@ impl Catalog {
             self.flat_layer(site, ExportLayer::Changes)?,
             self.flat_layer(site, ExportLayer::Footprints)?,
         ];
-        let fail = |kind: CatalogErrorKind| CatalogError {
-            path: path.to_path_buf(),
-            kind,
+        let fail = |why: String| {
+            self.error(CatalogErrorKind::Export {
+                file: path.to_path_buf(),
+                why,
+            })
         };
         match std::fs::OpenOptions::new()
             .write(true)
@@ -380,9 +382,9 @@ impl Catalog {
         {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(fail(CatalogErrorKind::ExportExists(path.to_path_buf())))
+                return Err(self.error(CatalogErrorKind::ExportExists(path.to_path_buf())))
             }
-            Err(e) => return Err(fail(e.into())),
+            Err(e) => return Err(fail(e.to_string())),
         }
         let written = (|| -> Result<(), CatalogErrorKind> {
             let mut conn = Connection::open_with_flags(
@@ -397,10 +399,10 @@ impl Catalog {
             tx.commit()?;
             Ok(())
         })();
-        written.map_err(|kind| {
+        written.map_err(|e| {
             // The file was made by this export, so nothing of value is lost.
             let _ = std::fs::remove_file(path);
-            fail(kind)
+            fail(e.to_string())
         })
     }
 

@@ -7,6 +7,7 @@
 //! SHA-256) is imported once per site.
 
 use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -84,7 +85,8 @@ pub struct StoredFootprint {
 impl Catalog {
     /// Imports every polygon of a file as footprints of a site (by name or alias): a GeoJSON
     /// FeatureCollection (EPSG:4326; a MultiPolygon gives one footprint per part) or the
-    /// polygon and multipolygon layers of a GeoPackage (any EPSG CRS, transformed to
+    /// polygon, multipolygon and generic geometry layers of a GeoPackage (any EPSG CRS,
+    /// transformed to
     /// longitude/latitude). All or nothing: a bad feature, a footprint wholly outside the
     /// site's AOI and ring, or a file already imported for the site is an error, and the
     /// catalog is left unchanged.
@@ -268,13 +270,21 @@ fn transform_polygon(
 /// Every polygon of the GeoJSON or GeoPackage file at `path`, in longitude/latitude, each
 /// with the name of its feature. The error names the feature at fault.
 fn read_footprint_file(path: &Path) -> Result<Vec<(String, Polygon<f64>)>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    if bytes.starts_with(b"SQLite format 3\0") {
+    let cannot_read = |e: std::io::Error| format!("cannot read it: {e}");
+    let mut magic = Vec::with_capacity(16);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(16).read_to_end(&mut magic))
+        .map_err(cannot_read)?;
+    if magic == b"SQLite format 3\0" {
         read_geopackage(path)
     } else {
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| "it is neither a GeoPackage nor GeoJSON text (not UTF-8)".to_string())?;
-        read_geojson(text)
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => {
+                "it is neither a GeoPackage nor GeoJSON text (not UTF-8)".to_string()
+            }
+            _ => cannot_read(e),
+        })?;
+        read_geojson(&text)
     }
 }
 
@@ -373,8 +383,9 @@ fn geojson_polygon(coordinates: &Value) -> Result<Polygon<f64>, String> {
     Ok(Polygon::new(exterior, rings.collect()))
 }
 
-/// The polygons of every polygon and multipolygon layer of a GeoPackage, transformed from
-/// the layer's EPSG CRS to longitude/latitude.
+/// The polygons of every polygon, multipolygon and generic geometry layer of a GeoPackage
+/// (GDAL makes a generic one of mixed polygons and multipolygons), transformed from the
+/// layer's EPSG CRS to longitude/latitude. Any other geometry in a generic layer is an error.
 fn read_geopackage(path: &Path) -> Result<Vec<(String, Polygon<f64>)>, String> {
     let conn = Connection::open_with_flags(
         path,
@@ -387,7 +398,7 @@ fn read_geopackage(path: &Path) -> Result<Vec<(String, Polygon<f64>)>, String> {
             "SELECT g.table_name, g.column_name, s.srs_id, s.organization,
                s.organization_coordsys_id
              FROM gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id
-             WHERE upper(g.geometry_type_name) IN ('POLYGON', 'MULTIPOLYGON')
+             WHERE upper(g.geometry_type_name) IN ('POLYGON', 'MULTIPOLYGON', 'GEOMETRY')
              ORDER BY g.table_name",
         )
         .map_err(sql_error)?;
@@ -405,7 +416,7 @@ fn read_geopackage(path: &Path) -> Result<Vec<(String, Polygon<f64>)>, String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql_error)?;
     if layers.is_empty() {
-        return Err("it has no polygon layers".into());
+        return Err("it has no polygon layers (POLYGON, MULTIPOLYGON or GEOMETRY)".into());
     }
     let mut polygons = Vec::new();
     for (table, column, srs_id, organization, code) in layers {
@@ -678,26 +689,28 @@ mod tests {
 
     #[test]
     fn a_geopackage_in_utm_is_imported_in_lon_lat() {
+        // GDAL writes the GeoPackage, in UTM zone 39N, as other programs would hand it over:
+        // with a MULTIPOLYGON layer when asked to, else a GEOMETRY layer of both kinds.
+        for layer_type in [Some("MULTIPOLYGON"), None] {
+            utm_geopackage_is_imported_in_lon_lat(layer_type);
+        }
+    }
+
+    fn utm_geopackage_is_imported_in_lon_lat(layer_type: Option<&str>) {
         let (dir, mut catalog) = temp_catalog();
         catalog.add_site(natanz()).unwrap();
         let source = geojson_file(dir.path(), "halls.geojson", buildings_geojson());
         let utm = dir.path().join("halls_utm.gpkg");
-        // GDAL writes the GeoPackage, in UTM zone 39N, as other programs would hand it over.
-        testkit::run_tool(
-            "ogr2ogr",
-            &[
-                "-f",
-                "GPKG",
-                "-t_srs",
-                "EPSG:32639",
-                "-nln",
-                "halls",
-                "-nlt",
-                "MULTIPOLYGON",
-                utm.to_str().unwrap(),
-                source.to_str().unwrap(),
-            ],
-        );
+        let (utm_text, source_text) = (utm.to_str().unwrap(), source.to_str().unwrap());
+        let mut args = vec!["-f", "GPKG", "-t_srs", "EPSG:32639", "-nln", "halls"];
+        if let Some(layer_type) = layer_type {
+            args.extend(["-nlt", layer_type]);
+        }
+        args.extend([utm_text, source_text]);
+        testkit::run_tool("ogr2ogr", &args);
+        let info = testkit::run_tool("ogrinfo", &["-so", utm_text, "halls"]);
+        let geometry = layer_type.map_or("Unknown (any)", |_| "Multi Polygon");
+        assert!(info.contains(&format!("Geometry: {geometry}")), "{info}");
         let imported = catalog.import_footprints("Natanz", &utm).unwrap();
         let features: Vec<&str> = imported
             .iter()

@@ -4,7 +4,17 @@
 //! `sites` layer holds each site's AOI polygon, the `scenes` layer each acquisition's
 //! footprint, both in EPSG:4326, and attribute tables hold the files of each scene
 //! (`scene_files`), how each scene was aligned (`alignments`) and the dated, sourced events
-//! of each site (`events`); [`Catalog::timeline`] merges scenes and events by date.
+//! of each site (`events`); [`Catalog::timeline`] merges scenes, events and detected
+//! building events by date.
+//!
+//! What sitewatch finds is kept beside it: each comparison of a scene pair
+//! ([`Catalog::record_comparison`]) with the changes it found (the `changes` layer), the
+//! building registry ([`Catalog::replace_buildings`]: `buildings`, `building_outlines`,
+//! `building_events`), the footprints analysts import or draw ([`Catalog::import_footprints`],
+//! [`Catalog::add_footprint`]) and the analysts' reviews of changes and buildings
+//! ([`Catalog::add_review`]), an audit trail that is only added to. A site's findings export
+//! as GeoJSON ([`Catalog::export_geojson`]) or as a GeoPackage of their own
+//! ([`Catalog::export_geopackage`]).
 //!
 //! ```
 //! use catalog::{Catalog, NewSite};
