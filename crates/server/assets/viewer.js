@@ -139,14 +139,27 @@ function shownScenes() {
   return { before, after };
 }
 
+// Layers replaced but still shown until their successor has loaded (no dark flash between
+// dates).
+const stale = { before: [], after: [] };
+
+function setImagery(side, scene, pane) {
+  const current = imagery[side];
+  if (current && scene && current.options.scene === scene.id) return;
+  if (current) stale[side].push(current);
+  imagery[side] = scene ? sceneLayer(scene, pane).addTo(map) : null;
+  const dropStale = () => {
+    stale[side].forEach((layer) => map.removeLayer(layer));
+    stale[side] = [];
+  };
+  if (imagery[side]) imagery[side].once('load', dropStale);
+  else dropStale();
+}
+
 function showImagery() {
   const { before, after } = shownScenes();
-  for (const side of ['before', 'after']) {
-    if (imagery[side]) map.removeLayer(imagery[side]);
-    imagery[side] = null;
-  }
-  if (before) imagery.before = sceneLayer(before, 'tilePane').addTo(map);
-  if (after) imagery.after = sceneLayer(after, 'after').addTo(map);
+  setImagery('before', before, 'tilePane');
+  setImagery('after', after, 'after');
   $('date-label').textContent = before ? dateOf(before) : '-';
   $('swipe').hidden = $('swipe-divider').hidden = !after;
   clipAfter();
@@ -262,7 +275,7 @@ function listDetections(changes) {
 function openDetection(kind, id) {
   const layer = detectionLayers.get(`${kind}:${id}`);
   if (!layer) return;
-  map.fitBounds(layer.getBounds(), { maxZoom: 1, padding: [40, 40] });
+  map.fitBounds(layer.getBounds(), { maxZoom: 1, padding: [40, 40], animate: false });
   layer.openPopup();
 }
 
@@ -294,7 +307,7 @@ function detectionPopup(kind, feature) {
       li.textContent = `${step.kind} between ${step.before} and ${step.after}`;
       history.append(li);
     }
-    box.append(history);
+    box.append(caption('history'), history);
   }
   const reviews = document.createElement('ol');
   reviews.className = 'reviews';
@@ -306,9 +319,13 @@ function detectionPopup(kind, feature) {
     reviews.append(li);
   }
   if (!reviews.children.length) reviews.append(Object.assign(document.createElement('li'), { textContent: 'not reviewed yet' }));
-  box.append(reviews);
+  box.append(caption('reviews'), reviews);
   if (!state.readOnly) box.append(reviewControls(kind, feature));
   return box;
+}
+
+function caption(text) {
+  return Object.assign(document.createElement('div'), { className: 'caption', textContent: text });
 }
 
 function reviewControls(kind, feature) {

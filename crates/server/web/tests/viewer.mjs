@@ -118,6 +118,7 @@ try {
   check(!(await readOnly.isVisible('#draw')), 'the draw button shows on a read-only server');
   await readOnly.locator('#detections li').first().click();
   await readOnly.waitForSelector('.leaflet-popup');
+  await tilesLoaded(readOnly, '.leaflet-tile-pane');
   check(await readOnly.locator('.leaflet-popup button.review-accepted').count() === 0,
     'review buttons show on a read-only server');
   await shot(readOnly, '6-read-only');
