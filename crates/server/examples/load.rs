@@ -1,9 +1,9 @@
-//! Load on the imagery endpoint: 50 concurrent keep-alive clients on loopback for a few
-//! seconds each phase (bounded in time and in request count), first asking for windows never
-//! asked before (each one rendered), then for one window (answered from the cache).
-//! Prints throughput and latency percentiles.
+//! Load on the imagery endpoint: 50 concurrent keep-alive clients on loopback for 30 seconds
+//! each phase (bounded in time and in request count), first asking for map tiles (`bbox=`
+//! windows of the site grid) never asked before, each one rendered, then for one tile
+//! (answered from the cache). Prints throughput and latency percentiles.
 //!
-//! `cargo run --release -p server --example load`
+//! `cargo run --release -p server --example load [-- SECONDS_PER_PHASE]`
 
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 const CLIENTS: usize = 50;
-const PHASE: Duration = Duration::from_secs(4);
+const DEFAULT_PHASE_SECONDS: u64 = 30;
 const MAX_REQUESTS_PER_CLIENT: usize = 2_000;
 
 /// One keep-alive GET; returns the status and the body length.
@@ -47,7 +47,12 @@ async fn get(stream: &mut BufReader<TcpStream>, uri: &str) -> std::io::Result<(u
 }
 
 /// Runs one phase: each client asks `uri(client, i)` until the time or count bound.
-async fn phase(name: &str, addr: std::net::SocketAddr, uri: fn(usize, usize) -> String) {
+async fn phase(
+    name: &str,
+    addr: std::net::SocketAddr,
+    length: Duration,
+    uri: fn(usize, usize) -> String,
+) {
     let start = Instant::now();
     let mut clients = Vec::new();
     for client in 0..CLIENTS {
@@ -55,7 +60,7 @@ async fn phase(name: &str, addr: std::net::SocketAddr, uri: fn(usize, usize) -> 
             let mut stream = BufReader::new(TcpStream::connect(addr).await.unwrap());
             let mut latencies = Vec::new();
             for i in 0..MAX_REQUESTS_PER_CLIENT {
-                if start.elapsed() > PHASE {
+                if start.elapsed() > length {
                     break;
                 }
                 let sent = Instant::now();
@@ -84,6 +89,11 @@ async fn phase(name: &str, addr: std::net::SocketAddr, uri: fn(usize, usize) -> 
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let seconds = match std::env::args().nth(1) {
+        Some(text) => text.parse()?,
+        None => DEFAULT_PHASE_SECONDS,
+    };
+    let length = Duration::from_secs(seconds);
     let dir = tempfile::tempdir()?;
     let mut catalog = Catalog::open(dir.path().join("dossier.gpkg"))?;
     let image = testkit::data_file("geotiff-fixtures/RGB.byte.tif");
@@ -121,22 +131,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         tokio::spawn(async move { axum::serve(listener, app).await });
-        println!(
-            "{CLIENTS} clients, {} s per phase, 256 x 256 windows rendered at 256 px",
-            PHASE.as_secs()
-        );
-        // Distinct windows: no two requests share a cache entry.
-        phase("rendered", addr, |client, i| {
+        println!("{CLIENTS} clients, {seconds} s per phase, 256 x 256 pixel tiles at 256 px");
+        // Distinct tiles: no two requests share a cache entry.
+        phase("rendered", addr, length, |client, i| {
             let n = client * MAX_REQUESTS_PER_CLIENT + i;
+            let (col, row) = ((n % 500) as i64 - 64, ((n / 500) % 450) as i64 - 64);
             format!(
-                "/api/scenes/1/image.png?col={}&row={}&width=256&height=256&size=256",
-                n % 500,
-                (n / 500) % 450
+                "/api/scenes/1/image.png?bbox={col},{row},{},{}&size=256",
+                col + 256,
+                row + 256
             )
         })
         .await;
-        phase("cached", addr, |_, _| {
-            "/api/scenes/1/image.png?col=100&row=100&width=256&height=256&size=256".into()
+        phase("cached", addr, length, |_, _| {
+            "/api/scenes/1/image.png?bbox=100,100,356,356&size=256".into()
         })
         .await;
         Ok::<(), std::io::Error>(())

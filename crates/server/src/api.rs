@@ -1,7 +1,7 @@
-//! The JSON API: sites and scenes as GeoJSON features (EPSG:4326), events and timelines as
-//! JSON lists, and the one write, adding a sourced event.
+//! The JSON API: sites and scenes as GeoJSON features (EPSG:4326, or site-grid pixels with
+//! `?crs=grid`), events and timelines as JSON lists, and adding a sourced event.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use catalog::{EventDate, EventKind, NewEvent, Scene, Site};
@@ -9,14 +9,29 @@ use geo_types::Polygon;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::WriteGrant;
+use crate::auth::{Access, WriteGrant};
 use crate::error::ApiError;
+use crate::frame::{FrameName, FrameQuery, SiteFrame};
 use crate::state::AppState;
 
+/// `GET /api/server`: what the page needs to know about the server: whether it takes writes.
+pub(crate) async fn server_info(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "read_only": state.access == Access::ReadOnly,
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
 /// `GET /api/sites`: every site as a feature whose geometry is its AOI.
-pub(crate) async fn sites(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn sites(
+    State(state): State<AppState>,
+    Query(frame): Query<FrameQuery>,
+) -> Result<Json<Value>, ApiError> {
     let sites = state.with_catalog(|c| Ok(c.sites()?)).await?;
-    let features: Vec<Value> = sites.iter().map(site_feature).collect();
+    let features = sites
+        .iter()
+        .map(|site| site_feature(site, frame.crs))
+        .collect::<Result<Vec<Value>, ApiError>>()?;
     Ok(Json(feature_collection(features)))
 }
 
@@ -24,9 +39,10 @@ pub(crate) async fn sites(State(state): State<AppState>) -> Result<Json<Value>, 
 pub(crate) async fn site(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(frame): Query<FrameQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let site = state.with_catalog(move |c| Ok(c.site(&name)?)).await?;
-    Ok(Json(site_feature(&site)))
+    Ok(Json(site_feature(&site, frame.crs)?))
 }
 
 /// `GET /api/sites/{name}/scenes`: the site's scenes as features whose geometry is the
@@ -34,14 +50,23 @@ pub(crate) async fn site(
 pub(crate) async fn scenes(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(frame): Query<FrameQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let scenes = state
+    let (site, scenes) = state
         .with_catalog(move |c| {
             let site = c.site(&name)?;
-            Ok(c.scenes(Some(&site.name))?)
+            let scenes = c.scenes(Some(&site.name))?;
+            Ok((site, scenes))
         })
         .await?;
-    let features: Vec<Value> = scenes.iter().map(scene_feature).collect();
+    let to_frame = SiteFrame::new(&site.grid)?;
+    let features = scenes
+        .iter()
+        .map(|scene| {
+            let footprint = to_frame.polygon_in(&scene.footprint, frame.crs)?;
+            Ok(scene_feature(scene, &footprint))
+        })
+        .collect::<Result<Vec<Value>, ApiError>>()?;
     Ok(Json(feature_collection(features)))
 }
 
@@ -103,12 +128,12 @@ pub(crate) async fn add_event(
     Ok((StatusCode::CREATED, Json(json!(stored))))
 }
 
-fn feature_collection(features: Vec<Value>) -> Value {
+pub(crate) fn feature_collection(features: Vec<Value>) -> Value {
     json!({ "type": "FeatureCollection", "features": features })
 }
 
-/// A polygon in longitude/latitude as a GeoJSON geometry.
-fn polygon_geometry(polygon: &Polygon<f64>) -> Value {
+/// A polygon as a GeoJSON geometry.
+pub(crate) fn polygon_geometry(polygon: &Polygon<f64>) -> Value {
     let ring = |line: &geo_types::LineString<f64>| -> Vec<[f64; 2]> {
         line.coords().map(|c| [c.x, c.y]).collect()
     };
@@ -117,30 +142,45 @@ fn polygon_geometry(polygon: &Polygon<f64>) -> Value {
     json!({ "type": "Polygon", "coordinates": rings })
 }
 
-fn site_feature(site: &Site) -> Value {
-    json!({
+/// A site as a feature in `frame`: the AOI as geometry, the ring around it (`ring_m` out) and
+/// the site grid among the properties.
+fn site_feature(site: &Site, frame: FrameName) -> Result<Value, ApiError> {
+    let to_frame = SiteFrame::new(&site.grid)?;
+    let ring_pixels = to_frame.ring_pixels(&site.aoi, site.ring_m)?;
+    let ring = match frame {
+        FrameName::Grid => ring_pixels,
+        FrameName::Lonlat => to_frame.polygon_to_lonlat(&ring_pixels)?,
+    };
+    Ok(json!({
         "type": "Feature",
         "id": site.id,
-        "geometry": polygon_geometry(&site.aoi),
+        "geometry": polygon_geometry(&to_frame.polygon_in(&site.aoi, frame)?),
         "properties": {
             "name": site.name,
             "aliases": site.aliases,
             "parent": site.parent,
             "makes": site.makes,
             "ring_m": site.ring_m,
+            "ring": polygon_geometry(&ring),
             "notes": site.notes,
-            "grid": { "width": site.grid.width, "height": site.grid.height, "gsd_m": site.grid.gsd() },
+            "grid": {
+                "width": site.grid.width,
+                "height": site.grid.height,
+                "gsd_m": site.grid.gsd(),
+                "crs": site.grid.crs.name(),
+            },
             "created": site.created,
         },
-    })
+    }))
 }
 
-/// A scene as a feature. File paths stay on the server: clients ask for imagery by scene id.
-fn scene_feature(scene: &Scene) -> Value {
+/// A scene as a feature with `footprint` as geometry. File paths stay on the server: clients
+/// ask for imagery by scene id.
+fn scene_feature(scene: &Scene, footprint: &Polygon<f64>) -> Value {
     json!({
         "type": "Feature",
         "id": scene.id,
-        "geometry": polygon_geometry(&scene.footprint),
+        "geometry": polygon_geometry(footprint),
         "properties": {
             "site": scene.site,
             "acquired": scene.acquired,

@@ -1,56 +1,78 @@
-//! A small least-recently-used cache of rendered images, so that a map panning back and forth
-//! does not warp the same window twice.
+//! A small least-recently-used cache, so that a map panning back and forth does not warp the
+//! same window twice (rendered pictures) or measure a scene's stretch again (stretch limits).
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::sync::Mutex;
 
-use axum::body::Bytes;
-
-use crate::imagery::ImageRequest;
-
-/// Rendered PNGs by request, at most `capacity` of them; the least recently used goes first.
-pub(crate) struct ImageCache {
+/// Values by key, at most `capacity` of them; the least recently used goes first.
+pub(crate) struct LruCache<K, V> {
     capacity: usize,
-    entries: Mutex<Entries>,
+    entries: Mutex<Entries<K, V>>,
 }
 
-#[derive(Default)]
-struct Entries {
-    images: HashMap<ImageRequest, Bytes>,
-    /// Requests from least to most recently used.
-    order: VecDeque<ImageRequest>,
+struct Entries<K, V> {
+    values: HashMap<K, V>,
+    /// Keys from least to most recently used.
+    order: VecDeque<K>,
 }
 
-impl ImageCache {
-    /// An empty cache holding up to `capacity` images.
-    pub(crate) fn new(capacity: usize) -> ImageCache {
-        ImageCache {
+impl<K: Hash + Eq + Clone, V: Clone> LruCache<K, V> {
+    /// An empty cache holding up to `capacity` values.
+    pub(crate) fn new(capacity: usize) -> LruCache<K, V> {
+        LruCache {
             capacity,
-            entries: Mutex::new(Entries::default()),
+            entries: Mutex::new(Entries {
+                values: HashMap::new(),
+                order: VecDeque::new(),
+            }),
         }
     }
 
-    /// The image rendered for `request`, if kept; it becomes the most recently used.
-    pub(crate) fn get(&self, request: &ImageRequest) -> Option<Bytes> {
+    /// The value kept for `key`, if any; it becomes the most recently used.
+    pub(crate) fn get(&self, key: &K) -> Option<V> {
         let mut entries = self.entries.lock().ok()?;
-        let image = entries.images.get(request)?.clone();
-        entries.order.retain(|r| r != request);
-        entries.order.push_back(*request);
-        Some(image)
+        let value = entries.values.get(key)?.clone();
+        entries.order.retain(|k| k != key);
+        entries.order.push_back(key.clone());
+        Some(value)
     }
 
-    /// Keeps `image` for `request`, dropping the least recently used beyond capacity.
-    pub(crate) fn put(&self, request: ImageRequest, image: Bytes) {
+    /// The value kept for `key`, or else `make()`, kept; in one step, so that callers racing
+    /// for the same key share one value.
+    pub(crate) fn get_or_put(&self, key: K, make: impl FnOnce() -> V) -> V {
+        if let Some(value) = self.get(&key) {
+            return value;
+        }
+        let Ok(mut entries) = self.entries.lock() else {
+            return make();
+        };
+        if let Some(value) = entries.values.get(&key) {
+            return value.clone();
+        }
+        let value = make();
+        entries.values.insert(key.clone(), value.clone());
+        entries.order.push_back(key);
+        Self::trim(&mut entries, self.capacity);
+        value
+    }
+
+    /// Keeps `value` for `key`, dropping the least recently used beyond capacity.
+    pub(crate) fn put(&self, key: K, value: V) {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
-        if entries.images.insert(request, image).is_some() {
-            entries.order.retain(|r| *r != request);
+        if entries.values.insert(key.clone(), value).is_some() {
+            entries.order.retain(|k| *k != key);
         }
-        entries.order.push_back(request);
-        while entries.order.len() > self.capacity {
+        entries.order.push_back(key);
+        Self::trim(&mut entries, self.capacity);
+    }
+
+    fn trim(entries: &mut Entries<K, V>, capacity: usize) {
+        while entries.order.len() > capacity {
             if let Some(oldest) = entries.order.pop_front() {
-                entries.images.remove(&oldest);
+                entries.values.remove(&oldest);
             }
         }
     }
@@ -60,26 +82,20 @@ impl ImageCache {
 mod tests {
     use super::*;
 
-    fn request(scene: i64) -> ImageRequest {
-        ImageRequest {
-            scene,
-            col: 0,
-            row: 0,
-            width: 10,
-            height: 10,
-            size: 10,
-        }
-    }
-
     #[test]
-    fn the_least_recently_used_image_goes_first() {
-        let cache = ImageCache::new(2);
-        cache.put(request(1), Bytes::from_static(&[1]));
-        cache.put(request(2), Bytes::from_static(&[2]));
-        assert_eq!(cache.get(&request(1)).unwrap(), &[1][..]);
-        cache.put(request(3), Bytes::from_static(&[3]));
-        assert!(cache.get(&request(2)).is_none());
-        assert_eq!(cache.get(&request(1)).unwrap(), &[1][..]);
-        assert_eq!(cache.get(&request(3)).unwrap(), &[3][..]);
+    fn the_least_recently_used_value_goes_first() {
+        let cache = LruCache::new(2);
+        cache.put(1, "one");
+        cache.put(2, "two");
+        assert_eq!(cache.get(&1), Some("one"));
+        cache.put(3, "three");
+        assert_eq!(cache.get(&2), None);
+        assert_eq!(cache.get(&1), Some("one"));
+        assert_eq!(cache.get(&3), Some("three"));
+        cache.put(3, "drei");
+        assert_eq!(cache.get(&3), Some("drei"));
+        assert_eq!(cache.get_or_put(3, || "trois"), "drei");
+        assert_eq!(cache.get_or_put(4, || "four"), "four");
+        assert_eq!(cache.get(&1), None, "dropped beyond capacity");
     }
 }

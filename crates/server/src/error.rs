@@ -1,6 +1,6 @@
 //! The failures a request can meet, each with its HTTP status and a JSON body saying why.
 
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use catalog::{CatalogError, CatalogErrorKind};
 
@@ -43,10 +43,16 @@ impl ApiError {
 impl From<CatalogError> for ApiError {
     fn from(error: CatalogError) -> Self {
         match error.kind {
-            CatalogErrorKind::SiteNotFound(_) | CatalogErrorKind::SceneNotFound(_) => {
+            CatalogErrorKind::SiteNotFound(_)
+            | CatalogErrorKind::SceneNotFound(_)
+            | CatalogErrorKind::ChangeNotFound { .. }
+            | CatalogErrorKind::ComparisonNotFound { .. }
+            | CatalogErrorKind::BuildingNotFound { .. } => {
                 ApiError::NotFound(error.kind.to_string())
             }
-            CatalogErrorKind::Invalid { .. } => ApiError::BadRequest(error.kind.to_string()),
+            CatalogErrorKind::Invalid { .. } | CatalogErrorKind::SceneNotOfSite { .. } => {
+                ApiError::BadRequest(error.kind.to_string())
+            }
             _ => ApiError::Internal(error.to_string()),
         }
     }
@@ -58,3 +64,26 @@ impl IntoResponse for ApiError {
         (self.status(), body).into_response()
     }
 }
+
+/// Gives every refusal the API's JSON form: axum's own (a malformed path, query or body, a
+/// body too large, an unknown route) come as plain text and are wrapped as
+/// `{"error": "..."}`, their status kept.
+pub(crate) async fn json_refusals(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let text = match axum::body::to_bytes(response.into_body(), MAX_REFUSAL_TEXT).await {
+        Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => status.canonical_reason().unwrap_or("refused").to_string(),
+    };
+    let body = axum::Json(serde_json::json!({ "error": text }));
+    (status, body).into_response()
+}
+
+/// The longest plain-text refusal read to wrap as JSON.
+const MAX_REFUSAL_TEXT: usize = 16 * 1024;

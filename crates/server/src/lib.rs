@@ -22,6 +22,8 @@ mod api;
 mod auth;
 mod cache;
 mod error;
+mod findings;
+mod frame;
 mod imagery;
 mod page;
 mod state;
@@ -29,7 +31,7 @@ mod stretch;
 
 pub use auth::{first_token, Access};
 pub use error::ApiError;
-pub use imagery::{ImageRequest, MAX_IMAGE_SIDE};
+pub use imagery::MAX_IMAGE_SIDE;
 pub use state::AppState;
 
 use axum::extract::DefaultBodyLimit;
@@ -43,6 +45,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(page::index))
+        .route("/assets/{*file}", get(page::asset))
+        .route("/api/server", get(api::server_info))
         .route("/api/sites", get(api::sites))
         .route("/api/sites/{name}", get(api::site))
         .route("/api/sites/{name}/scenes", get(api::scenes))
@@ -51,7 +55,19 @@ pub fn router(state: AppState) -> Router {
             get(api::events).post(api::add_event),
         )
         .route("/api/sites/{name}/timeline", get(api::timeline))
+        .route("/api/sites/{name}/changes", get(findings::changes))
+        .route("/api/sites/{name}/buildings", get(findings::buildings))
+        .route(
+            "/api/sites/{name}/reviews",
+            get(findings::reviews).post(findings::add_review),
+        )
+        .route(
+            "/api/sites/{name}/footprints",
+            get(findings::footprints).post(findings::add_footprint),
+        )
         .route("/api/scenes/{id}/image.png", get(imagery::image))
+        .fallback(|| async { ApiError::NotFound("no such page or API route".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(error::json_refusals))
         .with_state(state)
 }

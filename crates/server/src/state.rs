@@ -4,20 +4,34 @@ use std::sync::{Arc, Mutex};
 
 use catalog::Catalog;
 
-use crate::auth::Access;
-use crate::cache::ImageCache;
-use crate::error::ApiError;
+use axum::body::Bytes;
+use tokio::sync::OnceCell;
 
-/// How many rendered images the server keeps for repeated requests.
-const CACHED_IMAGES: usize = 64;
+use crate::auth::Access;
+use crate::cache::LruCache;
+use crate::error::ApiError;
+use crate::imagery::{ImageRequest, SceneVersion};
+use crate::stretch::Stretch;
+
+/// How many rendered images the server keeps for repeated requests (a screenful of tiles of
+/// two dates, a few times over).
+const CACHED_IMAGES: usize = 256;
+
+/// How many scenes' stretch limits the server keeps.
+const CACHED_STRETCHES: usize = 64;
+
+/// Each scene's stretch by scene id and version, measured once even when many tiles of the
+/// scene are asked for at once.
+pub(crate) type StretchCache = LruCache<(i64, SceneVersion), Arc<OnceCell<Stretch>>>;
 
 /// The state shared by all requests: one catalog connection (SQLite serialises access
-/// anyway), the write policy, and the rendered-image cache.
+/// anyway), the write policy, the rendered-image cache and each scene's stretch.
 #[derive(Clone)]
 pub struct AppState {
     catalog: Arc<Mutex<Catalog>>,
     pub(crate) access: Access,
-    pub(crate) images: Arc<ImageCache>,
+    pub(crate) images: Arc<LruCache<ImageRequest, Bytes>>,
+    pub(crate) stretches: Arc<StretchCache>,
 }
 
 impl AppState {
@@ -26,7 +40,8 @@ impl AppState {
         AppState {
             catalog: Arc::new(Mutex::new(catalog)),
             access,
-            images: Arc::new(ImageCache::new(CACHED_IMAGES)),
+            images: Arc::new(LruCache::new(CACHED_IMAGES)),
+            stretches: Arc::new(LruCache::new(CACHED_STRETCHES)),
         }
     }
 

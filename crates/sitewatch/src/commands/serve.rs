@@ -1,5 +1,5 @@
-//! `sitewatch serve`: the catalog over HTTP for the analyst's browser, on loopback unless told
-//! otherwise.
+//! `sitewatch serve`: the catalog over HTTP for the analyst's browser (the review map at `/`,
+//! the JSON API under `/api/`), on loopback unless told otherwise.
 
 use std::net::SocketAddr;
 
@@ -41,6 +41,11 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         println!("serving {} on http://{}/", ctx.db.display(), args.addr);
+        if access == server::Access::TokenWrites {
+            println!(
+                "the review page asks for the write token at the first review or drawn outline"
+            );
+        }
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
