@@ -181,6 +181,7 @@ fn fixture(dir: &Path) -> (PathBuf, String, i64) {
                 lat: centre.y,
                 mgrs: "11SNA0000000000".into(),
                 housing: false,
+                measures: serde_json::json!({}),
                 history: vec![NewBuildingEvent {
                     kind: "appeared".into(),
                     before_scene: before,
