@@ -11,21 +11,38 @@
 pub mod equal_area;
 pub mod error;
 pub mod footprint;
+pub mod housing;
+pub mod indicators;
+mod mask_shape;
 pub mod measure;
 pub mod mgrs;
+mod radiometry;
 pub mod rasterize;
 pub mod ratio;
+pub mod refine_edges;
+mod registry_entry;
 pub mod regularise;
+mod roof_rules;
+pub mod seed;
+pub mod shadow;
 pub mod tracking;
 
 pub use equal_area::EqualArea;
 pub use error::RegistryError;
-pub use footprint::{measure_footprint, FootprintMeasure, OutlineOptions, Regularisation};
+pub use footprint::{
+    measure_footprint, measure_refined, FootprintMeasure, OutlineOptions, Regularisation,
+};
+pub use housing::{mark_housing, HousingRules};
+pub use indicators::{indicators, Indicators, SiteAreas};
 pub use measure::{Measure, Source, LEVEL};
 pub use mgrs::mgrs;
 pub use rasterize::rasterize;
 pub use ratio::compare;
+pub use refine_edges::{refine_rectangle, EdgeRules, PixelRectangle, RefinedRectangle};
 pub use regularise::regularise_right_angles;
+pub use seed::{read_seeds, Seed};
+pub use shadow::{new_shadow, ShadowRules, Sun};
 pub use tracking::{
-    track_buildings, BuildingEvent, BuildingEventKind, TrackedBuilding, TrackingRules,
+    track_buildings, BuildingEvent, BuildingEventKind, DatedOutline, Observations, TrackedBuilding,
+    TrackingRules,
 };
