@@ -8,8 +8,9 @@ use crate::radiometry::scene_gains;
 use crate::tracking::TrackingRules;
 
 /// How sharply `image` steps at the outline of `pixels`: per band, the absolute difference
-/// between the mean of the two pixel rings just inside and the two just outside, summed. A
-/// building shows its outline; bare ground does not.
+/// between the mean of the two pixel rings just inside and the two just outside relative to
+/// their average (so that images of different gain or bit depth compare), summed. A building
+/// shows its outline; bare ground does not.
 pub(crate) fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> f64 {
     let inner = detect::morphology::erode(pixels, w, h, 2);
     let outer = detect::morphology::dilate(pixels, w, h, 2);
@@ -19,7 +20,10 @@ pub(crate) fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> 
         at.iter().map(|&p| f64::from(band[p])).sum::<f64>() / at.len().max(1) as f64
     };
     (0..image.band_count)
-        .map(|b| (mean(image.band(b), &inside) - mean(image.band(b), &outside)).abs())
+        .map(|b| {
+            let (i, o) = (mean(image.band(b), &inside), mean(image.band(b), &outside));
+            (i - o).abs() / (0.5 * (i + o)).max(1e-6)
+        })
         .sum()
 }
 

@@ -13,13 +13,17 @@
 //!    [`ShadowRules::min_factor`] to [`ShadowRules::max_factor`] of before, and its colour
 //!    (the band vector's direction) is the same: cosine at least
 //!    [`ShadowRules::min_colour_cosine`]. A new roof is brighter than the ground or of another
-//!    colour.
+//!    colour. Vegetation whose season changed between the dates changes colour in shade
+//!    too: a pixel also counts when it is dark in the after image (its brightness at most
+//!    [`ShadowRules::max_shade_brightness`] of the scene's typical brightness) and darker than
+//!    before (at most [`ShadowRules::max_darkening`]).
 //! 2. **Behind something towards the sun.** Walking from the pixel towards the sun (the
 //!    after date's azimuth), within the reach of the tallest building
 //!    ([`ShadowRules::tallest_m`] at the sun's elevation), over changed pixels, one reaches a
-//!    caster: a changed pixel that is not darkened (the new roof) or a building already
-//!    standing (whose shadow moved with the sun). Gaps of up to two pixels (misregistration)
-//!    are crossed.
+//!    caster: a changed pixel that is not darkened (the new roof), reached over changed
+//!    pixels (gaps of up to two pixels, misregistration, are crossed), or a building already
+//!    standing (whose shadow moved with the sun), reached over anything: the shade next to
+//!    it may be shade on both dates and unchanged.
 //!
 //! # Failures
 //!
@@ -65,29 +69,42 @@ pub struct ShadowRules {
     /// The least cosine between a pixel's colour (band vector) before and after: the same
     /// colour, darker.
     pub min_colour_cosine: f64,
+    /// Shade seen by its darkness alone: at most this share of the after image's typical
+    /// brightness...
+    pub max_shade_brightness: f64,
+    /// ...and darker than before by at least this factor.
+    pub max_darkening: f64,
     /// The tallest building expected, m: how far towards the sun a caster is looked for.
     pub tallest_m: f64,
 }
 
 impl Default for ShadowRules {
-    /// Brightness 0.1-0.65 of before, colour within 16° (cosine 0.96: vegetation in shade
-    /// changes with the season too), casters up to 40 m tall.
+    /// Brightness 0.1-0.65 of before with the colour within 16° (cosine 0.96), or below 45% of
+    /// the scene's typical brightness and 80% of before; casters up to 30 m tall.
     fn default() -> Self {
         ShadowRules {
             min_factor: 0.1,
             max_factor: 0.65,
             min_colour_cosine: 0.96,
-            tallest_m: 40.0,
+            max_shade_brightness: 0.45,
+            max_darkening: 0.8,
+            tallest_m: 30.0,
         }
     }
 }
 
 /// The new shadow among the changed pixels `changed` between `before` and `after` (same grid,
-/// north-up, pixel size `gsd_m`), with the sun of the after date and the pixels of the
-/// buildings already standing (`standing`, casters whose shadows move with the sun).
+/// north-up, pixel size `gsd_m`), with the sun of the after date. Casters are the buildings
+/// standing on the after date before the change (`standing`) and the changed pixels that may
+/// be new roofs (`may_cast`, those not darkened).
+///
+/// Swapping `before` and `after` (with the before date's sun) finds the shade that went; its
+/// casters are the buildings standing on the before date, and only changes that removed
+/// something may cast.
 pub fn new_shadow(
     changed: &[bool],
     standing: &[bool],
+    may_cast: &[bool],
     before: &Raster,
     after: &Raster,
     sun: &Sun,
@@ -95,7 +112,7 @@ pub fn new_shadow(
     rules: &ShadowRules,
 ) -> Vec<bool> {
     let (w, h) = (after.grid.width, after.grid.height);
-    let darkened = darkened_by_common_factor(changed, before, after, rules);
+    let darkened = darkened(changed, before, after, rules);
     let (sx, sy) = sun.towards_in_pixels();
     let elevation = sun.elevation_deg.clamp(1.0, 89.0).to_radians();
     let reach_px = rules.tallest_m / elevation.tan() / gsd_m;
@@ -106,26 +123,23 @@ pub fn new_shadow(
     };
     const MAX_GAP_STEPS: usize = 4; // two pixels in half-pixel steps
     let mut shadow = vec![false; w * h];
-    for p in (0..w * h).filter(|&p| darkened[p]) {
+    // A standing building's own pixels are its roof, judged by the roof rules, never shade.
+    for p in (0..w * h).filter(|&p| darkened[p] && !standing[p]) {
         let (x0, y0) = ((p % w) as f64 + 0.5, (p / w) as f64 + 0.5);
+        // A changed caster (a new roof) must be reached over changed pixels (gaps of two
+        // pixels crossed); a standing building anywhere within reach: the shade next to it
+        // may be shade on both dates, unchanged.
         let mut gap = 0;
         for k in 1..=steps {
             let t = 0.5 * k as f64;
             let Some(q) = at(x0 + sx * t, y0 + sy * t) else {
                 break;
             };
-            if standing[q] || (changed[q] && !darkened[q]) {
+            if standing[q] || (gap <= MAX_GAP_STEPS && may_cast[q] && !darkened[q]) {
                 shadow[p] = true;
                 break;
             }
-            if changed[q] {
-                gap = 0;
-            } else {
-                gap += 1;
-                if gap > MAX_GAP_STEPS {
-                    break;
-                }
-            }
+            gap = if changed[q] { 0 } else { gap + 1 };
         }
     }
     shadow
@@ -134,14 +148,23 @@ pub fn new_shadow(
 /// The changed pixels whose bands all dropped by about the same factor, after the after
 /// image is matched to the before image over the unchanged pixels (per band, the median
 /// after/before ratio: gain, sensor and bit depth; haze adds a little to every ratio).
-fn darkened_by_common_factor(
-    changed: &[bool],
-    before: &Raster,
-    after: &Raster,
-    rules: &ShadowRules,
-) -> Vec<bool> {
+fn darkened(changed: &[bool], before: &Raster, after: &Raster, rules: &ShadowRules) -> Vec<bool> {
     let n = changed.len();
     let scene = scene_gains(before, after, Some(changed));
+    // The typical brightness of the after image (sum of its bands' medians over the
+    // unchanged pixels, each band brought to the before image's scale).
+    let typical: f64 = (0..scene.len())
+        .map(|b| {
+            let band = after.band(b);
+            let mut v: Vec<f32> = (0..n)
+                .step_by(7)
+                .filter(|&p| !changed[p])
+                .map(|p| band[p])
+                .collect();
+            v.sort_by(f32::total_cmp);
+            f64::from(v.get(v.len() / 2).copied().unwrap_or(1.0)) / scene[b]
+        })
+        .sum();
     (0..n)
         .map(|p| {
             if !changed[p] {
@@ -159,8 +182,10 @@ fn darkened_by_common_factor(
             }
             let factor = sa / sb.max(1.0);
             let cosine = dot / (aa * bb).sqrt().max(1e-9);
-            (rules.min_factor..=rules.max_factor).contains(&factor)
-                && cosine >= rules.min_colour_cosine
+            let same_colour = (rules.min_factor..=rules.max_factor).contains(&factor)
+                && cosine >= rules.min_colour_cosine;
+            let dark = sa <= rules.max_shade_brightness * typical && factor <= rules.max_darkening;
+            same_colour || dark
         })
         .collect()
 }
@@ -227,6 +252,7 @@ mod tests {
         let shadow = new_shadow(
             &changed,
             &standing,
+            &changed,
             &before,
             &after,
             &sun,
@@ -251,6 +277,7 @@ mod tests {
         let shadow = new_shadow(
             &changed,
             &standing,
+            &changed,
             &before,
             &after,
             &opposite,

@@ -1,7 +1,9 @@
-//! The building registry across dates: change objects of consecutive date pairs become
-//! buildings with stable identifiers (`B0001`, numbered in the order they are found) and
-//! histories (appeared, expanded, surface changed, demolished), each measured with
-//! [`measure_footprint`] and placed by latitude, longitude and MGRS.
+//! The building registry across dates: buildings known before the first date ([`Seed`]s,
+//! e.g. an OpenStreetMap import) and the change objects of consecutive date pairs become
+//! buildings with stable identifiers (`B0001`, seeds first, then in the order they are found)
+//! and histories (appeared, expanded, surface changed, demolished), each outline measured on
+//! the images of the dates it held ([`crate::refine_edges`], [`crate::measure_refined`]),
+//! placed by latitude, longitude and MGRS, and marked as housing or not ([`crate::housing`]).
 //!
 //! # Rules (stated, simple, each a heuristic with its premise)
 //!
@@ -10,48 +12,58 @@
 //! lies within that many pixels of the building): residual misregistration of a pixel or two
 //! must not split one building into two.
 //!
+//! * **Seeds.** An imported building stands from the first date; where its outline is a
+//!   rectangle (it fills [`TrackingRules::refine_rectangularity`] of its minimum rotated
+//!   rectangle) it is first placed on the first date's roof edges, since an import is traced
+//!   by hand and a metre off; then it is tracked like any other.
+//! * **Shade.** Before a pair's changes are matched, the shade that came (the after date's
+//!   sun) and the shade that went (the before date's) are taken out of them
+//!   ([`crate::shadow`]: darkened, behind a caster towards the sun), so that a new building's
+//!   outline is its roof, its shadow does not reach (and grow) a neighbour, and a standing
+//!   building's shadow moving with the sun is no change.
 //! * **Size.** A change smaller than [`TrackingRules::min_area_m2`] is no building.
 //! * **Shape of a new outline.** A new building or an added part is a roofed block: its area
 //!   fills at least [`TrackingRules::min_rectangularity`] of its minimum rotated rectangle, and
-//!   it is at most [`TrackingRules::max_elongation`] times longer than wide. Shadows are the
-//!   typical failure: a shadow is the strip along a building's anti-sun side, long and narrow,
-//!   so the elongation rule drops it (roads and fences too) without needing the sun's
-//!   direction. A genuinely long narrow building is lost by the same rule.
-//! * **Appeared** (texture gained, [`detect::Direction::Appeared`]): touching a standing
-//!   building that was known before this pair, it is an **expansion** of it and the outline
-//!   grows by the change; touching one that appeared in this same pair it is part of that one
-//!   (a new building's own shadow and edges), merged without an event; touching nothing it is
-//!   a **new building**, unless its outline already showed in the before image (the step
-//!   across it then was at least half of what it is after: a building that stood and
-//!   changed its roof, whatever the texture said) or its roof continues across its edge: when at least
-//!   [`TrackingRules::roof_continuity`] of the pixels just outside it look like its own roof in
-//!   the after image (within 3 standard deviations per band) and did not change, while the
-//!   change itself did not look like that roof before, it is an
-//!   annex built onto a building that was already there, recorded as an **expansion**, and the
-//!   old part is traced by growing the outline into that roof (at most the change's own area
+//!   it is at most [`TrackingRules::max_elongation`] times longer than wide (strips of shade
+//!   the shade rule missed, roads and fences are not). A genuinely long narrow building is
+//!   lost by the same rule.
+//! * **Annex.** A change (appeared or surface changed: a concrete annex can keep the ground's
+//!   texture) touching a standing building is an **expansion** when its part beyond the
+//!   building is a new roofed block: building-sized and shaped, its inside changed brightness
+//!   (the roof-change rule below), and its outline did not already show in the before image
+//!   (the step across it before was less than half of what it is after). The outline grows by
+//!   that part.
+//! * **Appeared** (texture gained, [`detect::Direction::Appeared`]): touching a building that
+//!   appeared in this same pair it is part of that one, merged without an event; lying mostly
+//!   (half or more) inside a standing building it is that roof's texture (a surface change if
+//!   the roof-change rule says so); touching nothing it is a **new building**, unless its
+//!   outline already showed in the before image (a building that stood and changed its roof,
+//!   registered from the first date, if it is a clean block: at least
+//!   [`TrackingRules::refine_rectangularity`] of its rectangle) or its roof continues across
+//!   its edge: when at least [`TrackingRules::roof_continuity`] of the pixels just outside it
+//!   look like its own roof in the after image (within 3 standard deviations per band) and did
+//!   not change, while the change itself did not look like that roof before, it is an annex
+//!   built onto a building that was already there, recorded as an **expansion**, and the old
+//!   part is traced by growing the outline into that roof (at most the change's own area
 //!   again, three times over).
 //! * **Removed** (texture lost): covering at least [`TrackingRules::cover_fraction`] of a
-//!   standing building, that building is **demolished**; covering no known building, a
+//!   standing building, that building is **demolished** unless its outline still shows in the
+//!   after image (at least half the step it had before: a new roof of smoother material, a
+//!   **surface change** if the roof-change rule says so); covering no known building, a
 //!   building that stood since the first date was demolished (and is registered then).
 //! * **Surface changed**: lying mostly (half or more) inside a standing building or covering
 //!   [`TrackingRules::cover_fraction`] of it, that building's **roof changed** inside its
 //!   outline (the outline is kept) if the roof away from its edges changed brightness by more
-//!   than [`TrackingRules::roof_change`] against the scene (else it is sun and shadow on
+//!   than [`TrackingRules::roof_change`] against the scene (the median ratio of all pixels, so
+//!   that haze, season, sensor gain and bit depth do not count; else it is sun and shade on
 //!   walls and edges); touching nothing, it is treated as an appeared one (above).
 //! * **Persistence.** A building that appeared between dates `i` and `i + 1` and is demolished
 //!   again between `i + 1` and `i + 2` was never a building (a vehicle, a heap, a tent): it is
 //!   dropped from the registry.
 //!
-//! * **Seeds.** Buildings imported before any change ([`Seed`]) stand from the first date;
-//!   their outline is first placed on the first date's roof edges ([`crate::refine_edges`])
-//!   and then tracked like any other.
-//! * **Shadows.** Before a pair's changes are matched, the new shadow among them
-//!   ([`crate::shadow`]: darkened by a common factor, behind a roof or a standing building
-//!   towards the sun) is taken out of them, so that a new building's outline is its roof and
-//!   its shadow does not touch (and grow) a neighbour.
-//!
 //! A building's first seen date is the first date it is known to stand (date 0 for one that
 //! was only found through a later change to it); its last seen date is the last date it stood.
+//! Its outline on each date is the version it had then (it grows with each expansion).
 
 use detect::{Change, Direction};
 use geo_types::Polygon;
@@ -104,7 +116,7 @@ pub struct TrackingRules {
 }
 
 impl Default for TrackingRules {
-    /// 2 px tolerance, 50 m², 65% of the rectangle, 4:1, half a building, a tenth of the
+    /// 2 px tolerance, 50 m², 65% of the rectangle, 5:1, half a building, a tenth of the
     /// surroundings (one short side of a 1:4 annex), 25% roof change, 0.3 px residual,
     /// refinement from 80% of the rectangle.
     fn default() -> Self {
@@ -112,7 +124,7 @@ impl Default for TrackingRules {
             dilation_px: 2,
             min_area_m2: 50.0,
             min_rectangularity: 0.65,
-            max_elongation: 4.0,
+            max_elongation: 5.0,
             cover_fraction: 0.5,
             roof_continuity: 0.1,
             roof_change: 0.25,
@@ -290,28 +302,39 @@ pub fn track_buildings(
             .iter()
             .map(|c| rasterize(&to_geo(&c.polygon), &pixel_grid))
             .collect();
-        let shadow = match suns.get(pair + 1).copied().flatten() {
-            Some(sun) => {
-                let mut changed = vec![false; w * h];
-                let mut standing = vec![false; w * h];
-                for m in &masks {
-                    or_into(&mut changed, m);
-                }
-                for t in tracks.iter().filter(|t| t.standing()) {
-                    or_into(&mut standing, &t.pixels);
-                }
-                new_shadow(
+        // Shade that came (the after date's sun) or went (the before date's) is no change
+        // of any building.
+        let mut changed = vec![false; w * h];
+        let mut removed = vec![false; w * h];
+        let mut standing = vec![false; w * h];
+        for (m, c) in masks.iter().zip(pair_changes) {
+            or_into(&mut changed, m);
+            if c.direction == Direction::Removed {
+                or_into(&mut removed, m);
+            }
+        }
+        for t in tracks.iter().filter(|t| t.standing()) {
+            or_into(&mut standing, &t.pixels);
+        }
+        let mut shadow = vec![false; w * h];
+        for (sun, from, to, may_cast) in [
+            (pair + 1, before, after, &changed),
+            (pair, after, before, &removed),
+        ] {
+            if let Some(sun) = suns.get(sun).copied().flatten() {
+                let shade = new_shadow(
                     &changed,
                     &standing,
-                    before,
-                    after,
+                    may_cast,
+                    from,
+                    to,
                     &sun,
                     grid.gsd(),
                     &rules.shadow,
-                )
+                );
+                or_into(&mut shadow, &shade);
             }
-            None => vec![false; w * h],
-        };
+        }
         for (change, mut pixels) in pair_changes.iter().zip(masks) {
             let shaded = pixels.iter().zip(&shadow).any(|(&p, &s)| p && s);
             for (p, s) in pixels.iter_mut().zip(&shadow) {
@@ -391,7 +414,7 @@ pub fn track_buildings(
                         }
                     }
                     None if shape.is_building(rules) => {
-                        tracks.extend(new_building(pixels, pair, before, after, rules));
+                        tracks.extend(new_building(pixels, &shape, pair, before, after, rules));
                     }
                     None => {}
                 },
@@ -420,7 +443,7 @@ pub fn track_buildings(
                         }
                     }
                     None if shape.is_building(rules) => {
-                        tracks.extend(new_building(pixels, pair, before, after, rules));
+                        tracks.extend(new_building(pixels, &shape, pair, before, after, rules));
                     }
                     None => {}
                 },
@@ -516,6 +539,7 @@ fn still_shows(pixels: &[bool], before: &Raster, after: &Raster) -> bool {
 /// its roof, an annex onto an unseen building, or a new building.
 fn new_building(
     pixels: Vec<bool>,
+    shape: &Shape,
     pair: usize,
     before: &Raster,
     after: &Raster,
@@ -526,6 +550,11 @@ fn new_building(
         return None;
     }
     let (event, mut track) = if still_shows_before(&pixels, before, after) {
+        // An unseen building whose roof changed must be a clean block: a fragment of
+        // shade, ground or a neighbour's edge is not.
+        if shape.rectangularity < rules.refine_rectangularity {
+            return None;
+        }
         (BuildingEventKind::SurfaceChanged, Track::new(pixels, 0))
     } else {
         match roof_beyond(&pixels, before, after, rules) {

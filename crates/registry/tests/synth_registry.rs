@@ -355,6 +355,12 @@ fn debug_dump() {
         let p = planted(&r.scenario, b);
         let truth = p.and_then(|p| true_area(p, b.last_seen, &basis));
         let fp = &b.footprint;
+        let c = fp.outline.centroid().unwrap();
+        println!(
+            "   at {:.0} {:.0}",
+            c.x() - r.scenario.center.0,
+            c.y() - r.scenario.center.1
+        );
         println!(
             "{} {:<14} {:?} seen {}..{} {:>7.0} [{:>6.0},{:>6.0}] truth {:>7.0?} {:?} change {:>6.0} housing {} {:?}",
             b.id,
@@ -419,6 +425,7 @@ fn debug_dump() {
         let shadow = registry::new_shadow(
             &changed,
             &vec![false; w * h],
+            &changed,
             &r.rasters[pair],
             &r.rasters[pair + 1],
             &sun,
@@ -472,9 +479,9 @@ fn debug_dump() {
             .scenario
             .buildings
             .iter()
-            .find(|b| b.id == "hall-new")
+            .find(|b| b.id == "apartments-22")
             .unwrap();
-        let Some(state) = hall.states[2].as_ref() else {
+        let Some(state) = hall.states[3].as_ref() else {
             continue;
         };
         let (x0, y0, x1, y1) = state.footprint.bounds();
@@ -484,7 +491,7 @@ fn debug_dump() {
                 .grid
                 .transform
                 .apply((p % w) as f64 + 0.5, (p / w) as f64 + 0.5);
-            if pair != 1
+            if pair != 2
                 || !changed[p]
                 || shown > 25
                 || x < x0 - 20.0
@@ -508,14 +515,14 @@ fn debug_dump() {
             let raw: Vec<String> = (0..4)
                 .map(|b| format!("{:.0}/{:.0}", before.band(b)[p], after.band(b)[p]))
                 .collect();
-            println!(
-                "    off-roof px {:.0},{:.0} ratios {} raw {} shadow {}",
-                x - x0,
-                y - y0,
-                ratios.join(" "),
-                raw.join(" "),
-                shadow[p]
-            );
+            let a: Vec<f64> = (0..4).map(|b| after.band(b)[p] as f64 / gains[b]).collect();
+            let x_: Vec<f64> = (0..4).map(|b| before.band(b)[p] as f64).collect();
+            let dot: f64 = a.iter().zip(&x_).map(|(u, v)| u * v).sum();
+            let cos = dot
+                / (a.iter().map(|u| u * u).sum::<f64>() * x_.iter().map(|u| u * u).sum::<f64>())
+                    .sqrt();
+            let factor = a.iter().sum::<f64>() / x_.iter().sum::<f64>();
+            println!("    off-roof px {:.0},{:.0} ratios {} raw {} factor {factor:.2} cos {cos:.3} shadow {}", x - x0, y - y0, ratios.join(" "), raw.join(" "), shadow[p]);
             shown += 1;
         }
         let _ = &to_px;
