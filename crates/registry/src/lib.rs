@@ -7,6 +7,12 @@
 //! rectangle, optionally a regularised outline, each figure a [`Measure`] with its 95%
 //! interval and the named sources of its uncertainty. [`compare`] gives the ratio of two
 //! measures with its interval. No figure leaves without its interval.
+//!
+//! [`track_buildings`] builds the registry across dates from change objects, the images and
+//! their suns, and the buildings known before the first date ([`read_seeds`]): new shade is
+//! taken out of changes ([`shadow`]), rectangular outlines are placed on the image's roof
+//! edges to a fraction of a pixel ([`refine_edges`]), buildings are marked as housing or not
+//! ([`housing`]), and [`indicators`] sums the registry per date.
 
 pub mod equal_area;
 pub mod error;
@@ -41,7 +47,7 @@ pub use ratio::compare;
 pub use refine_edges::{refine_rectangle, EdgeRules, PixelRectangle, RefinedRectangle};
 pub use regularise::regularise_right_angles;
 pub use seed::{read_seeds, Seed};
-pub use shadow::{new_shadow, ShadowRules, Sun};
+pub use shadow::{new_shadow, Casters, ShadowRules, Sun};
 pub use tracking::{
     track_buildings, BuildingEvent, BuildingEventKind, DatedOutline, Observations, TrackedBuilding,
     TrackingRules,

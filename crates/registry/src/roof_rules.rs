@@ -8,9 +8,9 @@ use crate::radiometry::scene_gains;
 use crate::tracking::TrackingRules;
 
 /// How sharply `image` steps at the outline of `pixels`: per band, the absolute difference
-/// between the mean of the two pixel rings just inside and the two just outside relative to
-/// their average (so that images of different gain or bit depth compare), summed. A building
-/// shows its outline; bare ground does not.
+/// between the mean of the two pixel rings just inside and the two just outside, in units of
+/// the band's median over the image (so that images of different gain or bit depth compare),
+/// summed. A building shows its outline; bare ground does not.
 pub(crate) fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> f64 {
     let inner = detect::morphology::erode(pixels, w, h, 2);
     let outer = detect::morphology::dilate(pixels, w, h, 2);
@@ -21,8 +21,12 @@ pub(crate) fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> 
     };
     (0..image.band_count)
         .map(|b| {
-            let (i, o) = (mean(image.band(b), &inside), mean(image.band(b), &outside));
-            (i - o).abs() / (0.5 * (i + o)).max(1e-6)
+            let band = image.band(b);
+            let (i, o) = (mean(band, &inside), mean(band, &outside));
+            let mut sample: Vec<f32> = band.iter().step_by(7).copied().collect();
+            sample.sort_by(f32::total_cmp);
+            let median = f64::from(sample.get(sample.len() / 2).copied().unwrap_or(1.0));
+            (i - o).abs() / median.max(1e-6)
         })
         .sum()
 }
@@ -30,7 +34,9 @@ pub(crate) fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> 
 /// The roof-change rule: the roof inside `pixels`, away from its edges (eroded by the
 /// matching tolerance, where shadows and walls change with the sun), changed brightness in
 /// some band by more than [`TrackingRules::roof_change`] relative to the whole scene's change
-/// between the dates (so that haze, season and sensor gain do not count).
+/// between the dates (the median ratio of all pixels, so that haze, season, sensor gain and
+/// bit depth do not count). Pixels clipped in either image are left out; a band clipped over
+/// three quarters of the roof does not count.
 pub(crate) fn roof_changed(
     pixels: &[bool],
     before: &Raster,
@@ -43,13 +49,26 @@ pub(crate) fn roof_changed(
     if inner.is_empty() {
         return false;
     }
-    let mean =
-        |band: &[f32]| inner.iter().map(|&p| f64::from(band[p])).sum::<f64>() / inner.len() as f64;
     let gains = scene_gains(before, after, None);
     (0..after.band_count.min(gains.len())).any(|b| {
-        let inside = mean(after.band(b)) / mean(before.band(b));
-        let scene = gains[b];
-        (inside / scene).ln().abs() > rules.roof_change.ln_1p()
+        let (bb, ab) = (before.band(b), after.band(b));
+        // A clipped pixel (at the image's largest value: a bright roof saturating the sensor)
+        // says nothing about its roof's change.
+        let top = |band: &[f32]| band.iter().copied().fold(f32::MIN, f32::max);
+        let (top_b, top_a) = (top(bb), top(ab));
+        let unclipped: Vec<usize> = inner
+            .iter()
+            .copied()
+            .filter(|&p| bb[p] < top_b && ab[p] < top_a)
+            .collect();
+        if 4 * unclipped.len() < inner.len() {
+            return false;
+        }
+        let mean = |band: &[f32]| {
+            unclipped.iter().map(|&p| f64::from(band[p])).sum::<f64>() / unclipped.len() as f64
+        };
+        let inside = mean(ab) / mean(bb);
+        (inside / gains[b]).ln().abs() > rules.roof_change.ln_1p()
     })
 }
 

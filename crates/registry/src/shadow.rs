@@ -93,24 +93,32 @@ impl Default for ShadowRules {
     }
 }
 
+/// What may cast shade onto changed pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct Casters<'a> {
+    /// The buildings standing before the change (row-major over the grid).
+    pub standing: &'a [bool],
+    /// The changed pixels that may be roofs that cast (those of them not darkened).
+    pub may_cast: &'a [bool],
+}
+
 /// The new shadow among the changed pixels `changed` between `before` and `after` (same grid,
-/// north-up, pixel size `gsd_m`), with the sun of the after date. Casters are the buildings
-/// standing on the after date before the change (`standing`) and the changed pixels that may
-/// be new roofs (`may_cast`, those not darkened).
+/// north-up, pixel size `gsd_m`), with the sun of the after date and its `casters`: the
+/// buildings standing before the change and the changed pixels that may be new roofs.
 ///
 /// Swapping `before` and `after` (with the before date's sun) finds the shade that went; its
 /// casters are the buildings standing on the before date, and only changes that removed
 /// something may cast.
 pub fn new_shadow(
     changed: &[bool],
-    standing: &[bool],
-    may_cast: &[bool],
+    casters: &Casters,
     before: &Raster,
     after: &Raster,
     sun: &Sun,
     gsd_m: f64,
     rules: &ShadowRules,
 ) -> Vec<bool> {
+    let Casters { standing, may_cast } = *casters;
     let (w, h) = (after.grid.width, after.grid.height);
     let darkened = darkened(changed, before, after, rules);
     let (sx, sy) = sun.towards_in_pixels();
@@ -249,10 +257,13 @@ mod tests {
             })
             .collect();
         let standing = vec![false; W * W];
+        let casters = Casters {
+            standing: &standing,
+            may_cast: &changed,
+        };
         let shadow = new_shadow(
             &changed,
-            &standing,
-            &changed,
+            &casters,
             &before,
             &after,
             &sun,
@@ -276,8 +287,7 @@ mod tests {
         };
         let shadow = new_shadow(
             &changed,
-            &standing,
-            &changed,
+            &casters,
             &before,
             &after,
             &opposite,

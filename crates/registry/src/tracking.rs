@@ -81,7 +81,7 @@ use crate::refine_edges::{refine_rectangle, EdgeRules, PixelRectangle};
 use crate::registry_entry::describe;
 use crate::roof_rules::{count, edge_step, roof_beyond, roof_changed};
 use crate::seed::Seed;
-use crate::shadow::{new_shadow, ShadowRules, Sun};
+use crate::shadow::{new_shadow, Casters, ShadowRules, Sun};
 
 /// The thresholds of the tracking rules (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -322,10 +322,13 @@ pub fn track_buildings(
             (pair, after, before, &removed),
         ] {
             if let Some(sun) = suns.get(sun).copied().flatten() {
+                let casters = Casters {
+                    standing: &standing,
+                    may_cast,
+                };
                 let shade = new_shadow(
                     &changed,
-                    &standing,
-                    may_cast,
+                    &casters,
                     from,
                     to,
                     &sun,
@@ -424,7 +427,8 @@ pub fn track_buildings(
                     }
                     // Mostly inside a building: its roof's texture, not a new part.
                     Some((k, _, within)) if within >= 0.5 => {
-                        if roof_changed(&tracks[k].pixels, before, after, rules) {
+                        let reroofed = roof_changed(&tracks[k].pixels, before, after, rules);
+                        if reroofed {
                             tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                         }
                     }
