@@ -35,8 +35,8 @@ pub(crate) fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> 
 /// matching tolerance, where shadows and walls change with the sun), changed brightness in
 /// some band by more than [`TrackingRules::roof_change`] relative to the whole scene's change
 /// between the dates (the median ratio of all pixels, so that haze, season, sensor gain and
-/// bit depth do not count). Pixels clipped in either image are left out; a band clipped over
-/// three quarters of the roof does not count.
+/// bit depth do not count). A band clipped over three quarters of the roof in both images
+/// does not count.
 pub(crate) fn roof_changed(
     pixels: &[bool],
     before: &Raster,
@@ -52,20 +52,18 @@ pub(crate) fn roof_changed(
     let gains = scene_gains(before, after, None);
     (0..after.band_count.min(gains.len())).any(|b| {
         let (bb, ab) = (before.band(b), after.band(b));
-        // A clipped pixel (at the image's largest value: a bright roof saturating the sensor)
-        // says nothing about its roof's change.
-        let top = |band: &[f32]| band.iter().copied().fold(f32::MIN, f32::max);
-        let (top_b, top_a) = (top(bb), top(ab));
-        let unclipped: Vec<usize> = inner
-            .iter()
-            .copied()
-            .filter(|&p| bb[p] < top_b && ab[p] < top_a)
-            .collect();
-        if 4 * unclipped.len() < inner.len() {
+        // A roof clipped in both images (at each image's largest value: a bright roof
+        // saturating both sensors) says nothing about its change in that band; clipped in one
+        // only, the clipped mean is a bound and the change is judged by it.
+        let clipped = |band: &[f32]| {
+            let top = band.iter().copied().fold(f32::MIN, f32::max);
+            inner.iter().filter(|&&p| band[p] >= top).count()
+        };
+        if 4 * clipped(bb) >= 3 * inner.len() && 4 * clipped(ab) >= 3 * inner.len() {
             return false;
         }
         let mean = |band: &[f32]| {
-            unclipped.iter().map(|&p| f64::from(band[p])).sum::<f64>() / unclipped.len() as f64
+            inner.iter().map(|&p| f64::from(band[p])).sum::<f64>() / inner.len() as f64
         };
         let inside = mean(ab) / mean(bb);
         (inside / gains[b]).ln().abs() > rules.roof_change.ln_1p()
