@@ -24,6 +24,12 @@ pub enum RegistryError {
     /// The outline encloses no area, so nothing can be measured.
     #[error("the outline encloses no area (it has {vertices} vertices)")]
     EmptyOutline { vertices: usize },
+    /// A footprint import could not be read.
+    #[error("{}: cannot read the footprints: {problem}", path.display())]
+    Footprints {
+        path: std::path::PathBuf,
+        problem: String,
+    },
     /// The point lies where MGRS has no UTM reference (the polar UPS areas) or off the globe.
     #[error("no MGRS reference for ({lon}, {lat}): only 80°S to 84°N is covered")]
     NoMgrs { lon: f64, lat: f64 },

@@ -57,6 +57,11 @@ pub enum Regularisation {
     RightAngles,
     /// The minimum rotated rectangle (rotating calipers on the convex hull).
     MinimumRectangle,
+    /// A rectangle whose sides were placed on the image's roof edges
+    /// ([`crate::refine_edges`]): a new measurement of the building, not a redrawing of its
+    /// pixels, so its area change against the pixel edges is reported but is no term of the
+    /// interval; the scatter of the edge positions is.
+    RefinedEdges,
 }
 
 /// The choices of outline measurement.
@@ -98,7 +103,7 @@ pub struct FootprintMeasure {
     /// [`Regularisation::RightAngles`]).
     pub regularisation: Regularisation,
     /// Area of the delivered outline minus area of the pixel-edge outline, m² (zero for
-    /// [`Regularisation::PixelEdges`]).
+    /// [`Regularisation::PixelEdges`]): what regularisation or refinement changed.
     pub regularisation_change_m2: f64,
     /// The delivered outline, in the grid's CRS.
     pub outline: Polygon<f64>,
@@ -145,7 +150,11 @@ pub fn measure_footprint(
 
     let edge_term = perimeter * gsd / 2.0;
     let (delivered, regularisation) = match options.regularisation {
-        Regularisation::PixelEdges => (pixel_edges.clone(), Regularisation::PixelEdges),
+        // Refinement needs the image ([`measure_refined`]): from pixels alone the pixel
+        // edges are delivered, and reported as such.
+        Regularisation::PixelEdges | Regularisation::RefinedEdges => {
+            (pixel_edges.clone(), Regularisation::PixelEdges)
+        }
         // Squaring is kept only where the pixels allow it: a change of area beyond the edge
         // term means the building has no right-angle form (a slanted or curved wall).
         Regularisation::RightAngles => match squared {
@@ -197,6 +206,72 @@ pub fn measure_footprint(
         regularisation,
         regularisation_change_m2: change,
         outline: basis.unproject(&delivered)?,
+    })
+}
+
+/// Measures a rectangle placed on the roof edges ([`Regularisation::RefinedEdges`]):
+/// `outline` in `grid`'s CRS, `pixel_edge_area_m2` the area of the pixel outline it was
+/// refined from, and `refinement_se_px2` the standard error of its area in square pixels (the
+/// scatter of the edge positions found). The interval has the edge term and the residual term
+/// of [`measure_footprint`] and the refinement's scatter at 95% (×1.96), all independent.
+pub fn measure_refined(
+    outline: &Polygon<f64>,
+    pixel_edge_area_m2: f64,
+    refinement_se_px2: f64,
+    grid: &Grid,
+    basis: &EqualArea,
+    coreg_rmse_px: f64,
+) -> Result<FootprintMeasure, RegistryError> {
+    let projected = basis.project(outline)?;
+    let area = projected.unsigned_area();
+    let map_area = outline.unsigned_area();
+    if area <= 0.0 || map_area <= 0.0 {
+        return Err(RegistryError::EmptyOutline {
+            vertices: outline.exterior().0.len(),
+        });
+    }
+    let gsd = grid.gsd() * (area / map_area).sqrt();
+    let perimeter = Euclidean.length(projected.exterior());
+    let (length, width, _) = sides(projected.exterior());
+    let refinement = 1.96 * refinement_se_px2 * gsd * gsd;
+    let sources = vec![
+        Source::new(
+            format!("edge position ±½ pixel along the perimeter (GSD {gsd:.2} m, perimeter {perimeter:.1} m)"),
+            perimeter * gsd / 2.0,
+        ),
+        Source::new(
+            format!("co-registration residual {coreg_rmse_px:.2} px"),
+            coreg_rmse_px * gsd * perimeter,
+        ),
+        Source::new("roof edges refined on the image (scatter of the edge profiles and dates)", refinement),
+    ];
+    // Each extent's share of the refinement scatter, as the area's relative share.
+    let extent = |value: f64| {
+        Measure::new(
+            value,
+            vec![
+                Source::new(
+                    format!("edge position ±½ pixel at both ends (GSD {gsd:.2} m)"),
+                    gsd,
+                ),
+                Source::new(
+                    format!("co-registration residual {coreg_rmse_px:.2} px at both ends"),
+                    2.0 * coreg_rmse_px * gsd,
+                ),
+                Source::new("roof edges refined on the image", value * refinement / area),
+            ],
+        )
+    };
+    Ok(FootprintMeasure {
+        area_m2: Measure::new(area, sources),
+        length_m: extent(length),
+        width_m: extent(width),
+        perimeter_m: perimeter,
+        gsd_m: gsd,
+        coreg_rmse_px,
+        regularisation: Regularisation::RefinedEdges,
+        regularisation_change_m2: area - pixel_edge_area_m2,
+        outline: outline.clone(),
     })
 }
 

@@ -1,7 +1,9 @@
-//! The building registry across dates: change objects of consecutive date pairs become
-//! buildings with stable identifiers (`B0001`, numbered in the order they are found) and
-//! histories (appeared, expanded, surface changed, demolished), each measured with
-//! [`measure_footprint`] and placed by latitude, longitude and MGRS.
+//! The building registry across dates: buildings known before the first date ([`Seed`]s,
+//! e.g. an OpenStreetMap import) and the change objects of consecutive date pairs become
+//! buildings with stable identifiers (`B0001`, seeds first, then in the order they are found)
+//! and histories (appeared, expanded, surface changed, demolished), each outline measured on
+//! the images of the dates it held ([`crate::refine_edges`], [`crate::measure_refined`]),
+//! placed by latitude, longitude and MGRS, and marked as housing or not ([`crate::housing`]).
 //!
 //! # Rules (stated, simple, each a heuristic with its premise)
 //!
@@ -10,33 +12,50 @@
 //! lies within that many pixels of the building): residual misregistration of a pixel or two
 //! must not split one building into two.
 //!
+//! * **Seeds.** An imported building stands from the first date; where its outline is a
+//!   rectangle (it fills [`TrackingRules::refine_rectangularity`] of its minimum rotated
+//!   rectangle) it is first placed on the first date's roof edges, since an import is traced
+//!   by hand and a metre off; then it is tracked like any other.
+//! * **Shade.** Before a pair's changes are matched, the shade that came (the after date's
+//!   sun) and the shade that went (the before date's) are taken out of them
+//!   ([`crate::shadow`]: darkened, behind a caster towards the sun), so that a new building's
+//!   outline is its roof, its shadow does not reach (and grow) a neighbour, and a standing
+//!   building's shadow moving with the sun is no change.
 //! * **Size.** A change smaller than [`TrackingRules::min_area_m2`] is no building.
 //! * **Shape of a new outline.** A new building or an added part is a roofed block: its area
 //!   fills at least [`TrackingRules::min_rectangularity`] of its minimum rotated rectangle, and
-//!   it is at most [`TrackingRules::max_elongation`] times longer than wide. Shadows are the
-//!   typical failure: a shadow is the strip along a building's anti-sun side, long and narrow,
-//!   so the elongation rule drops it (roads and fences too) without needing the sun's
-//!   direction. A genuinely long narrow building is lost by the same rule.
-//! * **Appeared** (texture gained, [`detect::Direction::Appeared`]): touching a standing
-//!   building that was known before this pair, it is an **expansion** of it and the outline
-//!   grows by the change; touching one that appeared in this same pair it is part of that one
-//!   (a new building's own shadow and edges), merged without an event; touching nothing it is
-//!   a **new building**, unless its outline already showed in the before image (the step
-//!   across it then was at least half of what it is after: a building that stood and
-//!   changed its roof, whatever the texture said) or its roof continues across its edge: when at least
-//!   [`TrackingRules::roof_continuity`] of the pixels just outside it look like its own roof in
-//!   the after image (within 3 standard deviations per band) and did not change, while the
-//!   change itself did not look like that roof before, it is an
-//!   annex built onto a building that was already there, recorded as an **expansion**, and the
-//!   old part is traced by growing the outline into that roof (at most the change's own area
+//!   it is at most [`TrackingRules::max_elongation`] times longer than wide (strips of shade
+//!   the shade rule missed, roads and fences are not). A genuinely long narrow building is
+//!   lost by the same rule.
+//! * **Annex.** A change (appeared or surface changed: a concrete annex can keep the ground's
+//!   texture) touching a standing building is an **expansion** when its part beyond the
+//!   building is a new roofed block: building-sized and shaped, its inside changed brightness
+//!   (the roof-change rule below), and its outline did not already show in the before image
+//!   (the step across it before was less than half of what it is after). The outline grows by
+//!   that part.
+//! * **Appeared** (texture gained, [`detect::Direction::Appeared`]): touching a building that
+//!   appeared in this same pair it is part of that one, merged without an event; lying mostly
+//!   (half or more) inside a standing building it is that roof's texture (a surface change if
+//!   the roof-change rule says so); touching nothing it is a **new building**, unless its
+//!   outline already showed in the before image (a building that stood and changed its roof,
+//!   registered from the first date, if it is a clean block: at least
+//!   [`TrackingRules::refine_rectangularity`] of its rectangle) or its roof continues across
+//!   its edge: when at least [`TrackingRules::roof_continuity`] of the pixels just outside it
+//!   look like its own roof in the after image (within 3 standard deviations per band) and did
+//!   not change, while the change itself did not look like that roof before, it is an annex
+//!   built onto a building that was already there, recorded as an **expansion**, and the old
+//!   part is traced by growing the outline into that roof (at most the change's own area
 //!   again, three times over).
 //! * **Removed** (texture lost): covering at least [`TrackingRules::cover_fraction`] of a
-//!   standing building, that building is **demolished**; covering no known building, a
+//!   standing building, that building is **demolished** unless its outline still shows in the
+//!   after image (at least half the step it had before: a new roof of smoother material, a
+//!   **surface change** if the roof-change rule says so); covering no known building, a
 //!   building that stood since the first date was demolished (and is registered then).
 //! * **Surface changed**: lying mostly (half or more) inside a standing building or covering
 //!   [`TrackingRules::cover_fraction`] of it, that building's **roof changed** inside its
 //!   outline (the outline is kept) if the roof away from its edges changed brightness by more
-//!   than [`TrackingRules::roof_change`] against the scene (else it is sun and shadow on
+//!   than [`TrackingRules::roof_change`] against the scene (the median ratio of all pixels, so
+//!   that haze, season, sensor gain and bit depth do not count; else it is sun and shade on
 //!   walls and edges); touching nothing, it is treated as an appeared one (above).
 //! * **Persistence.** A building that appeared between dates `i` and `i + 1` and is demolished
 //!   again between `i + 1` and `i + 2` was never a building (a vehicle, a heap, a tent): it is
@@ -44,17 +63,25 @@
 //!
 //! A building's first seen date is the first date it is known to stand (date 0 for one that
 //! was only found through a later change to it); its last seen date is the last date it stood.
+//! Its outline on each date is the version it had then (it grows with each expansion).
 
-use detect::{polygonize, Change, Components, Direction};
-use geo_types::{Coord, LineString, Polygon};
-use raster::{CoordTransform, Crs, GeoTransform, Grid, Raster};
+use detect::{Change, Direction};
+use geo_types::Polygon;
+use raster::{GeoTransform, Grid, Raster};
 use serde::Serialize;
 
 use crate::equal_area::EqualArea;
 use crate::error::RegistryError;
-use crate::footprint::{measure_footprint, to_geo, FootprintMeasure, OutlineOptions};
-use crate::mgrs::mgrs;
+use crate::footprint::{to_geo, FootprintMeasure};
+use crate::housing::{mark_housing, HousingRules};
+use crate::mask_shape::Shape;
+use crate::measure::Measure;
 use crate::rasterize::rasterize;
+use crate::refine_edges::{refine_rectangle, EdgeRules, PixelRectangle};
+use crate::registry_entry::describe;
+use crate::roof_rules::{count, edge_step, roof_beyond, roof_changed};
+use crate::seed::Seed;
+use crate::shadow::{new_shadow, Casters, ShadowRules, Sun};
 
 /// The thresholds of the tracking rules (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -77,23 +104,52 @@ pub struct TrackingRules {
     pub roof_change: f64,
     /// The co-registration residual, pixels, for the footprint intervals.
     pub coreg_rmse_px: f64,
+    /// The least share of its minimum rotated rectangle an outline fills for its edges to be
+    /// refined on the image as a rectangle (else its pixel edges are measured).
+    pub refine_rectangularity: f64,
+    /// The new-shadow rule.
+    pub shadow: ShadowRules,
+    /// The roof-edge search.
+    pub edges: EdgeRules,
+    /// The housing heuristic.
+    pub housing: HousingRules,
 }
 
 impl Default for TrackingRules {
-    /// 2 px tolerance, 50 m², 65% of the rectangle, 4:1, half a building, a tenth of the
-    /// surroundings (one short side of a 1:4 annex), 25% roof change, 0.3 px residual.
+    /// 2 px tolerance, 50 m², 65% of the rectangle, 5:1, half a building, a tenth of the
+    /// surroundings (one short side of a 1:4 annex), 25% roof change, 0.3 px residual,
+    /// refinement from 80% of the rectangle.
     fn default() -> Self {
         TrackingRules {
             dilation_px: 2,
             min_area_m2: 50.0,
             min_rectangularity: 0.65,
-            max_elongation: 4.0,
+            max_elongation: 5.0,
             cover_fraction: 0.5,
             roof_continuity: 0.1,
             roof_change: 0.25,
             coreg_rmse_px: 0.3,
+            refine_rectangularity: 0.8,
+            shadow: ShadowRules::default(),
+            edges: EdgeRules::default(),
+            housing: HousingRules::default(),
         }
     }
+}
+
+/// What the registry is built from: the change objects of consecutive date pairs and the
+/// images of every date, all on the site grid.
+#[derive(Debug, Clone, Copy)]
+pub struct Observations<'a> {
+    /// `changes[i]`: the changes between dates `i` and `i + 1` (outlines in the grid's pixel
+    /// corners, as [`detect::extract_changes`] gives them).
+    pub changes: &'a [Vec<Change>],
+    /// Every date's image on `grid`, co-registered.
+    pub rasters: &'a [Raster],
+    /// The site grid (north-up, projected).
+    pub grid: &'a Grid,
+    /// Every date's sun (scene metadata), `None` where unknown (no shadow is then removed).
+    pub suns: &'a [Option<Sun>],
 }
 
 /// What happened to a building between two dates.
@@ -119,11 +175,26 @@ pub struct BuildingEvent {
     pub after: usize,
 }
 
+/// A building's outline on one date.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatedOutline {
+    /// The date index.
+    pub date: usize,
+    /// The outline's area with its interval.
+    pub area_m2: Measure,
+    /// The outline in the grid's CRS.
+    pub outline: Polygon<f64>,
+    /// The outline in longitude/latitude (WGS 84).
+    pub outline_lonlat: Polygon<f64>,
+}
+
 /// A building of the registry.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrackedBuilding {
-    /// Stable identifier, `B0001` upwards in the order the buildings were found.
+    /// Stable identifier, `B0001` upwards in the order the buildings were found (seeds first).
     pub id: String,
+    /// The seed's label, for a building imported before the first date.
+    pub label: Option<String>,
     /// The first date index the building is known to stand.
     pub first_seen: usize,
     /// The last date index the building stood.
@@ -132,26 +203,44 @@ pub struct TrackedBuilding {
     pub standing: bool,
     /// Its events, in date order.
     pub history: Vec<BuildingEvent>,
-    /// Its footprint (the last outline it had while standing) with intervals.
+    /// Its footprint (the last outline it had while standing) with intervals; the outline
+    /// in the grid's CRS is `footprint.outline`.
     pub footprint: FootprintMeasure,
     /// The footprint's outline in longitude/latitude (WGS 84).
     pub outline_lonlat: Polygon<f64>,
+    /// Its outline on every date from `first_seen` to `last_seen`.
+    pub outlines: Vec<DatedOutline>,
     /// The footprint centroid, WGS 84 degrees.
     pub lon: f64,
     pub lat: f64,
     /// The centroid's MGRS reference to 1 m.
     pub mgrs: String,
+    /// Whether it looks like housing ([`crate::housing`]).
+    pub housing: bool,
 }
 
 /// A building while the dates are walked: its pixels on the site grid.
-struct Track {
-    pixels: Vec<bool>,
-    first_seen: usize,
-    last_seen: Option<usize>,
-    history: Vec<BuildingEvent>,
+pub(crate) struct Track {
+    pub pixels: Vec<bool>,
+    /// The outline's versions: from which date on each mask holds.
+    pub versions: Vec<(usize, Vec<bool>)>,
+    pub first_seen: usize,
+    pub last_seen: Option<usize>,
+    pub history: Vec<BuildingEvent>,
+    pub label: Option<String>,
 }
 
 impl Track {
+    fn new(pixels: Vec<bool>, first_seen: usize) -> Track {
+        Track {
+            versions: vec![(first_seen, pixels.clone())],
+            pixels,
+            first_seen,
+            last_seen: None,
+            history: Vec::new(),
+            label: None,
+        }
+    }
     fn standing(&self) -> bool {
         self.last_seen.is_none()
     }
@@ -170,17 +259,31 @@ impl Track {
             self.history.push(event);
         }
     }
+    /// Grows the outline by `other` from date `from` on.
+    fn grow(&mut self, other: &[bool], from: usize) {
+        for (a, &b) in self.pixels.iter_mut().zip(other) {
+            *a |= b;
+        }
+        match self.versions.last_mut() {
+            Some((date, mask)) if *date >= from => mask.clone_from(&self.pixels),
+            _ => self.versions.push((from, self.pixels.clone())),
+        }
+    }
 }
 
-/// Builds the registry from `changes[i]`, the changes between dates `i` and `i + 1` on `grid`
-/// (outlines in its pixel corners, as [`detect::extract_changes`] gives them), and `rasters`,
-/// the images of every date on `grid` (for the roof-continuity rule).
+/// Builds the registry from the observations and the buildings known before the first date
+/// (`seeds`, in the grid's CRS), by the rules of the module documentation.
 pub fn track_buildings(
-    changes: &[Vec<Change>],
-    rasters: &[Raster],
-    grid: &Grid,
+    observations: &Observations,
+    seeds: &[Seed],
     rules: &TrackingRules,
 ) -> Result<Vec<TrackedBuilding>, RegistryError> {
+    let Observations {
+        changes,
+        rasters,
+        grid,
+        suns,
+    } = *observations;
     let basis = EqualArea::for_grid(grid)?;
     let (w, h) = (grid.width, grid.height);
     let pixel_grid = Grid::new(
@@ -189,10 +292,63 @@ pub fn track_buildings(
         w,
         h,
     );
-    let mut tracks: Vec<Track> = Vec::new();
+    let mut tracks: Vec<Track> = seeds
+        .iter()
+        .map(|seed| seed_track(seed, grid, &pixel_grid, rasters.first(), rules))
+        .collect();
     for (pair, pair_changes) in changes.iter().enumerate() {
-        for change in pair_changes {
-            let pixels = rasterize(&to_geo(&change.polygon), &pixel_grid);
+        let (before, after) = (&rasters[pair], &rasters[pair + 1]);
+        let masks: Vec<Vec<bool>> = pair_changes
+            .iter()
+            .map(|c| rasterize(&to_geo(&c.polygon), &pixel_grid))
+            .collect();
+        // Shade that came (the after date's sun) or went (the before date's) is no change
+        // of any building.
+        let mut changed = vec![false; w * h];
+        let mut removed = vec![false; w * h];
+        let mut standing = vec![false; w * h];
+        for (m, c) in masks.iter().zip(pair_changes) {
+            or_into(&mut changed, m);
+            if c.direction == Direction::Removed {
+                or_into(&mut removed, m);
+            }
+        }
+        for t in tracks.iter().filter(|t| t.standing()) {
+            or_into(&mut standing, &t.pixels);
+        }
+        let mut shadow = vec![false; w * h];
+        for (sun, from, to, may_cast) in [
+            (pair + 1, before, after, &changed),
+            (pair, after, before, &removed),
+        ] {
+            if let Some(sun) = suns.get(sun).copied().flatten() {
+                let casters = Casters {
+                    standing: &standing,
+                    may_cast,
+                };
+                let shade = new_shadow(
+                    &changed,
+                    &casters,
+                    from,
+                    to,
+                    &sun,
+                    grid.gsd(),
+                    &rules.shadow,
+                );
+                or_into(&mut shadow, &shade);
+            }
+        }
+        for (change, mut pixels) in pair_changes.iter().zip(masks) {
+            let shaded = pixels.iter().zip(&shadow).any(|(&p, &s)| p && s);
+            for (p, s) in pixels.iter_mut().zip(&shadow) {
+                *p &= !s;
+            }
+            // What is left of a change after its shadow is taken out loses its slivers.
+            let pixels = if shaded {
+                detect::morphology::open(&pixels, w, h, 1)
+            } else {
+                pixels
+            };
             let shape = Shape::of(&pixels, grid, &basis, rules)?;
             if shape.area_m2 < rules.min_area_m2 {
                 continue;
@@ -219,16 +375,21 @@ pub fn track_buildings(
                     best = Some((k, cover, within));
                 }
             }
-            let (before, after) = (&rasters[pair], &rasters[pair + 1]);
             match change.direction {
                 Direction::Removed => match best {
                     Some((k, cover, _)) if cover >= rules.cover_fraction => {
-                        tracks[k].add_event(BuildingEventKind::Demolished, pair);
-                        tracks[k].last_seen = Some(pair);
+                        if still_shows(&tracks[k].pixels, before, after) {
+                            if roof_changed(&tracks[k].pixels, before, after, rules) {
+                                tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
+                            }
+                        } else {
+                            tracks[k].add_event(BuildingEventKind::Demolished, pair);
+                            tracks[k].last_seen = Some(pair);
+                        }
                     }
                     Some(_) => {}
                     None if shape.is_building(rules) => {
-                        let mut track = new_track(pixels, 0);
+                        let mut track = Track::new(pixels, 0);
                         track.add_event(BuildingEventKind::Demolished, pair);
                         track.last_seen = Some(pair);
                         tracks.push(track);
@@ -236,35 +397,57 @@ pub fn track_buildings(
                     None => {}
                 },
                 Direction::SurfaceChanged => match best {
-                    Some((k, cover, within))
-                        if (cover >= rules.cover_fraction || within >= 0.5)
-                            && !tracks[k].appeared_in(pair)
-                            && roof_changed(&tracks[k].pixels, before, after, rules) =>
-                    {
-                        tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
-                    }
-                    Some(_) => {}
-                    None if shape.is_building(rules) => {
-                        tracks.extend(new_building(pixels, pair, before, after, rules));
-                    }
-                    None => {}
-                },
-                Direction::Appeared => match best {
-                    Some((k, _, within)) if tracks[k].appeared_in(pair) || within >= 0.5 => {
-                        if !tracks[k].appeared_in(pair)
+                    Some((k, _, _)) if tracks[k].appeared_in(pair) => {}
+                    Some((k, cover, within)) => {
+                        let added = annex(
+                            &pixels,
+                            &tracks[k].pixels,
+                            pair,
+                            observations,
+                            &basis,
+                            rules,
+                        )?;
+                        if let Some(added) = added {
+                            tracks[k].add_event(BuildingEventKind::Expanded, pair);
+                            tracks[k].grow(&added, pair + 1);
+                        } else if (cover >= rules.cover_fraction || within >= 0.5)
                             && roof_changed(&tracks[k].pixels, before, after, rules)
                         {
                             tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                         }
-                        union(&mut tracks[k].pixels, &pixels);
                     }
-                    Some((k, _, _)) if shape.is_building(rules) => {
-                        tracks[k].add_event(BuildingEventKind::Expanded, pair);
-                        union(&mut tracks[k].pixels, &pixels);
-                    }
-                    Some(_) => {}
                     None if shape.is_building(rules) => {
-                        tracks.extend(new_building(pixels, pair, before, after, rules));
+                        tracks.extend(new_building(pixels, &shape, pair, before, after, rules));
+                    }
+                    None => {}
+                },
+                Direction::Appeared => match best {
+                    Some((k, _, _)) if tracks[k].appeared_in(pair) => {
+                        tracks[k].grow(&pixels, pair + 1);
+                    }
+                    // Mostly inside a building: its roof's texture, not a new part.
+                    Some((k, _, within)) if within >= 0.5 => {
+                        let reroofed = roof_changed(&tracks[k].pixels, before, after, rules);
+                        if reroofed {
+                            tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
+                        }
+                    }
+                    Some((k, _, _)) => {
+                        let added = annex(
+                            &pixels,
+                            &tracks[k].pixels,
+                            pair,
+                            observations,
+                            &basis,
+                            rules,
+                        )?;
+                        if let Some(added) = added {
+                            tracks[k].add_event(BuildingEventKind::Expanded, pair);
+                            tracks[k].grow(&added, pair + 1);
+                        }
+                    }
+                    None if shape.is_building(rules) => {
+                        tracks.extend(new_building(pixels, &shape, pair, before, after, rules));
                     }
                     None => {}
                 },
@@ -273,11 +456,86 @@ pub fn track_buildings(
     }
     let last_date = changes.len();
     tracks.retain(|t| !transient(t));
-    tracks
+    let mut buildings = tracks
         .into_iter()
         .enumerate()
-        .map(|(k, track)| describe(k, track, last_date, grid, &basis, rules))
-        .collect()
+        .map(|(k, track)| describe(k, track, last_date, observations, &basis, rules))
+        .collect::<Result<Vec<_>, _>>()?;
+    mark_housing(&mut buildings, &rules.housing);
+    Ok(buildings)
+}
+
+/// A seed's track: its outline placed on the first date's roof edges where it is a rectangle,
+/// burnt into the grid.
+fn seed_track(
+    seed: &Seed,
+    grid: &Grid,
+    pixel_grid: &Grid,
+    first_image: Option<&Raster>,
+    rules: &TrackingRules,
+) -> Track {
+    use geo::{Area, MapCoords};
+    let to_pixel = grid
+        .transform
+        .inverse()
+        .unwrap_or(GeoTransform([0.0, 1.0, 0.0, 0.0, 0.0, 1.0]));
+    let in_pixels = seed.outline.map_coords(|c| {
+        let (x, y) = to_pixel.apply(c.x, c.y);
+        geo_types::Coord { x, y }
+    });
+    let refined = PixelRectangle::enclosing(&in_pixels)
+        .filter(|r| in_pixels.unsigned_area() >= rules.refine_rectangularity * r.area())
+        .zip(first_image)
+        .and_then(|(r, image)| refine_rectangle(&r, image, &rules.edges));
+    let outline = refined.map_or(in_pixels, |r| r.rectangle.polygon());
+    let mut track = Track::new(rasterize(&outline, pixel_grid), 0);
+    track.label.clone_from(&seed.label);
+    track
+}
+
+/// The part of the change `pixels` beyond `building` (and the matching tolerance) when it is
+/// a new roofed block built onto it: building-sized and shaped, its inside changed, and its
+/// outline not already showing in the before image (see [`new_building`]).
+fn annex(
+    pixels: &[bool],
+    building: &[bool],
+    pair: usize,
+    observations: &Observations,
+    basis: &EqualArea,
+    rules: &TrackingRules,
+) -> Result<Option<Vec<bool>>, RegistryError> {
+    let grid = observations.grid;
+    let (w, h) = (grid.width, grid.height);
+    let (before, after) = (&observations.rasters[pair], &observations.rasters[pair + 1]);
+    let near = detect::morphology::dilate(building, w, h, rules.dilation_px);
+    let beyond: Vec<bool> = pixels.iter().zip(&near).map(|(&p, &n)| p && !n).collect();
+    let beyond = detect::morphology::open(&beyond, w, h, 1);
+    let shape = Shape::of(&beyond, grid, basis, rules)?;
+    let built = shape.area_m2 >= rules.min_area_m2
+        && shape.is_building(rules)
+        && roof_changed(&beyond, before, after, rules)
+        && !still_shows_before(&beyond, before, after);
+    // The annex reaches the building across the tolerance it was cut at.
+    Ok(built.then(|| {
+        detect::morphology::dilate(&beyond, w, h, rules.dilation_px)
+            .iter()
+            .zip(pixels)
+            .map(|(&d, &p)| d && p)
+            .collect()
+    }))
+}
+
+/// Whether the outline of `pixels` already showed in the before image as much as in the
+/// after image (half its step or more): something stood there before.
+fn still_shows_before(pixels: &[bool], before: &Raster, after: &Raster) -> bool {
+    let (w, h) = (after.grid.width, after.grid.height);
+    edge_step(pixels, before, w, h) >= 0.5 * edge_step(pixels, after, w, h)
+}
+
+/// Whether a building's outline still shows in the after image (half its step before or
+/// more): a "removed" change over it then took its roof's texture, not the building.
+fn still_shows(pixels: &[bool], before: &Raster, after: &Raster) -> bool {
+    still_shows_before(pixels, after, before)
 }
 
 /// The registry entry a gained or changed region touching no known building starts: a
@@ -285,6 +543,7 @@ pub fn track_buildings(
 /// its roof, an annex onto an unseen building, or a new building.
 fn new_building(
     pixels: Vec<bool>,
+    shape: &Shape,
     pair: usize,
     before: &Raster,
     after: &Raster,
@@ -294,35 +553,21 @@ fn new_building(
     if !roof_changed(&pixels, before, after, rules) {
         return None;
     }
-    let (w, h) = (after.grid.width, after.grid.height);
-    let (event, track) =
-        if edge_step(&pixels, before, w, h) >= 0.5 * edge_step(&pixels, after, w, h) {
-            (BuildingEventKind::SurfaceChanged, new_track(pixels, 0))
-        } else {
-            match roof_beyond(&pixels, before, after, rules) {
-                Some(grown) => (BuildingEventKind::Expanded, new_track(grown, 0)),
-                None => (BuildingEventKind::Appeared, new_track(pixels, pair + 1)),
-            }
-        };
-    let mut track = track;
+    let (event, mut track) = if still_shows_before(&pixels, before, after) {
+        // An unseen building whose roof changed must be a clean block: a fragment of
+        // shade, ground or a neighbour's edge is not.
+        if shape.rectangularity < rules.refine_rectangularity {
+            return None;
+        }
+        (BuildingEventKind::SurfaceChanged, Track::new(pixels, 0))
+    } else {
+        match roof_beyond(&pixels, before, after, rules) {
+            Some(grown) => (BuildingEventKind::Expanded, Track::new(grown, 0)),
+            None => (BuildingEventKind::Appeared, Track::new(pixels, pair + 1)),
+        }
+    };
     track.add_event(event, pair);
     Some(track)
-}
-
-/// How sharply `image` steps at the outline of `pixels`: per band, the absolute difference
-/// between the mean of the two pixel rings just inside and the two just outside, summed. A
-/// building shows its outline; bare ground does not.
-fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> f64 {
-    let inner = detect::morphology::erode(pixels, w, h, 2);
-    let outer = detect::morphology::dilate(pixels, w, h, 2);
-    let inside: Vec<usize> = (0..w * h).filter(|&p| pixels[p] && !inner[p]).collect();
-    let outside: Vec<usize> = (0..w * h).filter(|&p| outer[p] && !pixels[p]).collect();
-    let mean = |band: &[f32], at: &[usize]| {
-        at.iter().map(|&p| f64::from(band[p])).sum::<f64>() / at.len().max(1) as f64
-    };
-    (0..image.band_count)
-        .map(|b| (mean(image.band(b), &inside) - mean(image.band(b), &outside)).abs())
-        .sum()
 }
 
 /// A building that appeared and was gone again at the next date.
@@ -338,254 +583,16 @@ fn transient(track: &Track) -> bool {
     matches!((appeared, demolished), (Some(a), Some(d)) if d.before == a.after)
 }
 
-fn new_track(pixels: Vec<bool>, first_seen: usize) -> Track {
-    Track {
-        pixels,
-        first_seen,
-        last_seen: None,
-        history: Vec::new(),
-    }
-}
-
-fn count(mask: &[bool]) -> usize {
-    mask.iter().filter(|&&m| m).count()
-}
-
-fn union(into: &mut [bool], other: &[bool]) {
+fn or_into(into: &mut [bool], other: &[bool]) {
     for (a, &b) in into.iter_mut().zip(other) {
         *a |= b;
     }
 }
 
-/// The measured shape of a pixel mask, for the size and shape rules.
-struct Shape {
-    area_m2: f64,
-    rectangularity: f64,
-    elongation: f64,
-}
-
-impl Shape {
-    fn of(
-        pixels: &[bool],
-        grid: &Grid,
-        basis: &EqualArea,
-        rules: &TrackingRules,
-    ) -> Result<Shape, RegistryError> {
-        let Some(outline) = largest_outline(pixels, grid.width, grid.height) else {
-            return Ok(Shape {
-                area_m2: 0.0,
-                rectangularity: 0.0,
-                elongation: f64::INFINITY,
-            });
-        };
-        let m = measure_footprint(
-            &outline,
-            grid,
-            basis,
-            rules.coreg_rmse_px,
-            &OutlineOptions::default(),
-        )?;
-        let (length, width) = (m.length_m.value, m.width_m.value.max(f64::MIN_POSITIVE));
-        Ok(Shape {
-            area_m2: m.area_m2.value,
-            rectangularity: m.area_m2.value / (length * width),
-            elongation: length / width,
-        })
-    }
-
-    fn is_building(&self, rules: &TrackingRules) -> bool {
-        self.rectangularity >= rules.min_rectangularity && self.elongation <= rules.max_elongation
-    }
-}
-
-/// The outline (in pixel corners) of the largest 4-connected region of `mask`.
-fn largest_outline(mask: &[bool], w: usize, h: usize) -> Option<detect::Polygon> {
-    let components = Components::label(mask, w, h);
-    let largest = (0..components.count()).max_by_key(|&k| components.areas[k])?;
-    polygonize(&components).into_iter().nth(largest)
-}
-
-/// The roof-change rule: the roof inside `pixels`, away from its edges (eroded by the
-/// matching tolerance, where shadows and walls change with the sun), changed brightness in
-/// some band by more than [`TrackingRules::roof_change`] relative to the whole scene's change
-/// between the dates (so that haze, season and sensor gain do not count).
-fn roof_changed(pixels: &[bool], before: &Raster, after: &Raster, rules: &TrackingRules) -> bool {
-    let (w, h) = (after.grid.width, after.grid.height);
-    let inner = detect::morphology::erode(pixels, w, h, rules.dilation_px);
-    let inner: Vec<usize> = (0..w * h).filter(|&p| inner[p]).collect();
-    if inner.is_empty() {
-        return false;
-    }
-    let mean = |band: &[f32], at: &mut dyn Iterator<Item = usize>| {
-        let (mut s, mut n) = (0.0, 0usize);
-        for p in at {
-            s += f64::from(band[p]);
-            n += 1;
-        }
-        s / n.max(1) as f64
-    };
-    (0..after.band_count).any(|b| {
-        let (bb, ab) = (before.band(b), after.band(b));
-        let inside = mean(ab, &mut inner.iter().copied()) / mean(bb, &mut inner.iter().copied());
-        let scene = mean(ab, &mut (0..w * h)) / mean(bb, &mut (0..w * h));
-        (inside / scene).ln().abs() > rules.roof_change.ln_1p()
-    })
-}
-
-/// The roof-continuity rule: when the roof of the appeared region `pixels` continues beyond
-/// it in the after image, over ground that did not change, the region grown into that roof;
-/// else `None`.
-fn roof_beyond(
-    pixels: &[bool],
-    before: &Raster,
-    after: &Raster,
-    rules: &TrackingRules,
-) -> Option<Vec<bool>> {
-    let (w, h) = (after.grid.width, after.grid.height);
-    let bands = after.band_count;
-    let n = count(pixels) as f64;
-    let stats: Vec<(f64, f64)> = (0..bands)
-        .map(|b| {
-            let band = after.band(b);
-            let (mut s, mut s2) = (0.0, 0.0);
-            for p in (0..w * h).filter(|&p| pixels[p]) {
-                let v = f64::from(band[p]);
-                s += v;
-                s2 += v * v;
-            }
-            let mean = s / n;
-            (mean, (s2 / n - mean * mean).max(0.0).sqrt())
-        })
-        .collect();
-    let like_roof = |p: usize, image: &Raster| {
-        (0..bands).all(|b| {
-            let (mean, sd) = stats[b];
-            (f64::from(image.band(b)[p]) - mean).abs() <= 3.0 * sd.max(1e-6)
-        })
-    };
-    // The change itself must not have looked like its new roof before (else nothing was built).
-    let unchanged = (0..w * h)
-        .filter(|&p| pixels[p] && like_roof(p, before))
-        .count();
-    if unchanged as f64 >= 0.5 * n {
-        return None;
-    }
-    let ring: Vec<usize> = {
-        let near = detect::morphology::dilate(pixels, w, h, rules.dilation_px);
-        (0..w * h).filter(|&p| near[p] && !pixels[p]).collect()
-    };
-    let continuing = ring
-        .iter()
-        .filter(|&&p| like_roof(p, after) && like_roof(p, before))
-        .count();
-    if (continuing as f64) < rules.roof_continuity * ring.len() as f64 {
-        return None;
-    }
-    // Grow into the unchanged roof beyond the edge, at most three times the change's area.
-    let mut grown = pixels.to_vec();
-    let mut frontier: Vec<usize> = ring
-        .into_iter()
-        .filter(|&p| like_roof(p, after) && like_roof(p, before))
-        .collect();
-    let limit = 3 * count(pixels);
-    let mut added = 0;
-    while let Some(p) = frontier.pop() {
-        if grown[p] || added >= limit {
-            continue;
-        }
-        grown[p] = true;
-        added += 1;
-        let (c, r) = (p % w, p / w);
-        let neighbours = [
-            (c > 0).then(|| p - 1),
-            (c + 1 < w).then(|| p + 1),
-            (r > 0).then(|| p - w),
-            (r + 1 < h).then(|| p + w),
-        ];
-        for q in neighbours.into_iter().flatten() {
-            if !grown[q] && like_roof(q, after) && like_roof(q, before) {
-                frontier.push(q);
-            }
-        }
-    }
-    Some(detect::morphology::open(&grown, w, h, 1))
-}
-
-/// The registry entry of a finished track.
-fn describe(
-    k: usize,
-    track: Track,
-    last_date: usize,
-    grid: &Grid,
-    basis: &EqualArea,
-    rules: &TrackingRules,
-) -> Result<TrackedBuilding, RegistryError> {
-    // Closing bridges the gap misregistration leaves between a building and its annex.
-    let closed =
-        detect::morphology::close(&track.pixels, grid.width, grid.height, rules.dilation_px);
-    let outline = largest_outline(&closed, grid.width, grid.height)
-        .ok_or(RegistryError::EmptyOutline { vertices: 0 })?;
-    let footprint = measure_footprint(
-        &outline,
-        grid,
-        basis,
-        rules.coreg_rmse_px,
-        &OutlineOptions::default(),
-    )?;
-    let to_lonlat = CoordTransform::new(&grid.crs, &Crs::wgs84()).map_err(|source| {
-        RegistryError::Projection {
-            from: grid.crs.name(),
-            to: "EPSG:4326".into(),
-            source,
-        }
-    })?;
-    let project = |c: &Coord<f64>| {
-        to_lonlat
-            .transform_point(c.x, c.y)
-            .map(|(x, y)| Coord { x, y })
-            .map_err(|source| RegistryError::Projection {
-                from: grid.crs.name(),
-                to: "EPSG:4326".into(),
-                source,
-            })
-    };
-    let ring = |r: &LineString<f64>| -> Result<LineString<f64>, RegistryError> {
-        Ok(LineString(
-            r.0.iter().map(project).collect::<Result<_, _>>()?,
-        ))
-    };
-    let outline_lonlat = Polygon::new(
-        ring(footprint.outline.exterior())?,
-        footprint
-            .outline
-            .interiors()
-            .iter()
-            .map(ring)
-            .collect::<Result<_, _>>()?,
-    );
-    let centroid = geo::Centroid::centroid(&footprint.outline)
-        .ok_or(RegistryError::EmptyOutline { vertices: 0 })?;
-    let centre = project(&centroid.0)?;
-    let mut history = track.history;
-    history.sort_by_key(|e| e.before);
-    Ok(TrackedBuilding {
-        id: format!("B{:04}", k + 1),
-        first_seen: track.first_seen,
-        last_seen: track.last_seen.unwrap_or(last_date),
-        standing: track.last_seen.is_none(),
-        history,
-        footprint,
-        outline_lonlat,
-        lon: centre.x,
-        lat: centre.y,
-        mgrs: mgrs(centre.x, centre.y)?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raster::SampleType;
+    use raster::{Crs, SampleType};
 
     const SIZE: usize = 120;
 
@@ -644,6 +651,19 @@ mod tests {
         raster
     }
 
+    /// The registry of `changes` over `rasters`, without seeds or sun.
+    fn track(changes: &[Vec<Change>], rasters: &[Raster]) -> Vec<TrackedBuilding> {
+        let grid = grid();
+        let suns = vec![None; rasters.len()];
+        let observations = Observations {
+            changes,
+            rasters,
+            grid: &grid,
+            suns: &suns,
+        };
+        track_buildings(&observations, &[], &TrackingRules::default()).unwrap()
+    }
+
     fn kinds(b: &TrackedBuilding) -> Vec<(BuildingEventKind, usize)> {
         b.history.iter().map(|e| (e.kind, e.before)).collect()
     }
@@ -671,8 +691,7 @@ mod tests {
             vec![change(11, 11, 44, 24, Direction::SurfaceChanged)],
             vec![change(10, 10, 45, 25, Direction::Removed)],
         ];
-        let buildings =
-            track_buildings(&changes, &rasters, &grid(), &TrackingRules::default()).unwrap();
+        let buildings = track(&changes, &rasters);
         assert_eq!(buildings.len(), 1, "{buildings:?}");
         let b = &buildings[0];
         assert_eq!(b.id, "B0001");
@@ -714,8 +733,7 @@ mod tests {
             vec![change(60, 10, 70, 20, Direction::Removed)],
             vec![],
         ];
-        let buildings =
-            track_buildings(&changes, &rasters, &grid(), &TrackingRules::default()).unwrap();
+        let buildings = track(&changes, &rasters);
         assert!(buildings.is_empty(), "{buildings:?}");
     }
 
@@ -725,8 +743,7 @@ mod tests {
         let annex = (50, 20, 70, 40);
         let rasters = [image(&[old]), image(&[old, annex])];
         let changes = vec![vec![change(50, 20, 70, 40, Direction::Appeared)]];
-        let buildings =
-            track_buildings(&changes, &rasters, &grid(), &TrackingRules::default()).unwrap();
+        let buildings = track(&changes, &rasters);
         assert_eq!(buildings.len(), 1);
         let b = &buildings[0];
         assert_eq!(kinds(b), vec![(BuildingEventKind::Expanded, 0)]);

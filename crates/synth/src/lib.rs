@@ -12,6 +12,7 @@
 //! ```
 
 pub mod files;
+pub mod footprints;
 pub mod noise;
 pub mod plant;
 pub mod render;
@@ -20,6 +21,7 @@ pub mod scenario;
 pub mod truth;
 
 pub use files::{aoi_lonlat, write_acquisition, write_metadata, AcquisitionFile, SynthError};
+pub use footprints::{traced_footprints, write_footprints, TracedFootprint, TRACING_ERROR_M};
 pub use plant::plant_complex;
 pub use render::{declared_grid, render, true_grid};
 pub use scenario::{Acquisition, BuildingUse, Footprint, Rect, Scenario, SynthBuilding};

@@ -1,0 +1,154 @@
+//! The rules that read the images themselves: whether a roof changed, whether an outline
+//! already showed before, and whether a roof continues beyond a change (an annex onto a
+//! building the registry has not seen). Their premises are stated in [`crate::tracking`].
+
+use raster::Raster;
+
+use crate::radiometry::scene_gains;
+use crate::tracking::TrackingRules;
+
+/// How sharply `image` steps at the outline of `pixels`: per band, the absolute difference
+/// between the mean of the two pixel rings just inside and the two just outside, in units of
+/// the band's median over the image (so that images of different gain or bit depth compare),
+/// summed. A building shows its outline; bare ground does not.
+pub(crate) fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> f64 {
+    let inner = detect::morphology::erode(pixels, w, h, 2);
+    let outer = detect::morphology::dilate(pixels, w, h, 2);
+    let inside: Vec<usize> = (0..w * h).filter(|&p| pixels[p] && !inner[p]).collect();
+    let outside: Vec<usize> = (0..w * h).filter(|&p| outer[p] && !pixels[p]).collect();
+    let mean = |band: &[f32], at: &[usize]| {
+        at.iter().map(|&p| f64::from(band[p])).sum::<f64>() / at.len().max(1) as f64
+    };
+    (0..image.band_count)
+        .map(|b| {
+            let band = image.band(b);
+            let (i, o) = (mean(band, &inside), mean(band, &outside));
+            let mut sample: Vec<f32> = band.iter().step_by(7).copied().collect();
+            sample.sort_by(f32::total_cmp);
+            let median = f64::from(sample.get(sample.len() / 2).copied().unwrap_or(1.0));
+            (i - o).abs() / median.max(1e-6)
+        })
+        .sum()
+}
+
+/// The roof-change rule: the roof inside `pixels`, away from its edges (eroded by the
+/// matching tolerance, where shadows and walls change with the sun), changed brightness in
+/// some band by more than [`TrackingRules::roof_change`] relative to the whole scene's change
+/// between the dates (the median ratio of all pixels, so that haze, season, sensor gain and
+/// bit depth do not count). A band clipped over three quarters of the roof in both images
+/// does not count.
+pub(crate) fn roof_changed(
+    pixels: &[bool],
+    before: &Raster,
+    after: &Raster,
+    rules: &TrackingRules,
+) -> bool {
+    let (w, h) = (after.grid.width, after.grid.height);
+    let inner = detect::morphology::erode(pixels, w, h, rules.dilation_px);
+    let inner: Vec<usize> = (0..w * h).filter(|&p| inner[p]).collect();
+    if inner.is_empty() {
+        return false;
+    }
+    let gains = scene_gains(before, after, None);
+    (0..after.band_count.min(gains.len())).any(|b| {
+        let (bb, ab) = (before.band(b), after.band(b));
+        // A roof clipped in both images (at each image's largest value: a bright roof
+        // saturating both sensors) says nothing about its change in that band; clipped in one
+        // only, the clipped mean is a bound and the change is judged by it.
+        let clipped = |band: &[f32]| {
+            let top = band.iter().copied().fold(f32::MIN, f32::max);
+            inner.iter().filter(|&&p| band[p] >= top).count()
+        };
+        if 4 * clipped(bb) >= 3 * inner.len() && 4 * clipped(ab) >= 3 * inner.len() {
+            return false;
+        }
+        let mean = |band: &[f32]| {
+            inner.iter().map(|&p| f64::from(band[p])).sum::<f64>() / inner.len() as f64
+        };
+        let inside = mean(ab) / mean(bb);
+        (inside / gains[b]).ln().abs() > rules.roof_change.ln_1p()
+    })
+}
+
+/// The roof-continuity rule: when the roof of the appeared region `pixels` continues beyond
+/// it in the after image, over ground that did not change, the region grown into that roof;
+/// else `None`.
+pub(crate) fn roof_beyond(
+    pixels: &[bool],
+    before: &Raster,
+    after: &Raster,
+    rules: &TrackingRules,
+) -> Option<Vec<bool>> {
+    let (w, h) = (after.grid.width, after.grid.height);
+    let bands = after.band_count;
+    let n = count(pixels) as f64;
+    let stats: Vec<(f64, f64)> = (0..bands)
+        .map(|b| {
+            let band = after.band(b);
+            let (mut s, mut s2) = (0.0, 0.0);
+            for p in (0..w * h).filter(|&p| pixels[p]) {
+                let v = f64::from(band[p]);
+                s += v;
+                s2 += v * v;
+            }
+            let mean = s / n;
+            (mean, (s2 / n - mean * mean).max(0.0).sqrt())
+        })
+        .collect();
+    let like_roof = |p: usize, image: &Raster| {
+        (0..bands).all(|b| {
+            let (mean, sd) = stats[b];
+            (f64::from(image.band(b)[p]) - mean).abs() <= 3.0 * sd.max(1e-6)
+        })
+    };
+    // The change itself must not have looked like its new roof before (else nothing was built).
+    let unchanged = (0..w * h)
+        .filter(|&p| pixels[p] && like_roof(p, before))
+        .count();
+    if unchanged as f64 >= 0.5 * n {
+        return None;
+    }
+    let ring: Vec<usize> = {
+        let near = detect::morphology::dilate(pixels, w, h, rules.dilation_px);
+        (0..w * h).filter(|&p| near[p] && !pixels[p]).collect()
+    };
+    let continuing = ring
+        .iter()
+        .filter(|&&p| like_roof(p, after) && like_roof(p, before))
+        .count();
+    if (continuing as f64) < rules.roof_continuity * ring.len() as f64 {
+        return None;
+    }
+    // Grow into the unchanged roof beyond the edge, at most three times the change's area.
+    let mut grown = pixels.to_vec();
+    let mut frontier: Vec<usize> = ring
+        .into_iter()
+        .filter(|&p| like_roof(p, after) && like_roof(p, before))
+        .collect();
+    let limit = 3 * count(pixels);
+    let mut added = 0;
+    while let Some(p) = frontier.pop() {
+        if grown[p] || added >= limit {
+            continue;
+        }
+        grown[p] = true;
+        added += 1;
+        let (c, r) = (p % w, p / w);
+        let neighbours = [
+            (c > 0).then(|| p - 1),
+            (c + 1 < w).then(|| p + 1),
+            (r > 0).then(|| p - w),
+            (r + 1 < h).then(|| p + w),
+        ];
+        for q in neighbours.into_iter().flatten() {
+            if !grown[q] && like_roof(q, after) && like_roof(q, before) {
+                frontier.push(q);
+            }
+        }
+    }
+    Some(detect::morphology::open(&grown, w, h, 1))
+}
+
+pub(crate) fn count(mask: &[bool]) -> usize {
+    mask.iter().filter(|&&m| m).count()
+}
