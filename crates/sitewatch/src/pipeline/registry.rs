@@ -3,10 +3,13 @@
 
 use anyhow::{bail, Result};
 use catalog::{
-    BuildingOrigin, Catalog, Interval, NewBuilding, NewBuildingEvent, ReviewTarget, Scene, Site,
-    StoredChange,
+    BuildingOrigin, Catalog, FootprintOrigin, Interval, NewBuilding, NewBuildingEvent,
+    ReviewTarget, Scene, Site, SiteIndicators, StoredChange, StoredFootprint,
 };
-use registry::{BuildingEventKind, Measure, TrackedBuilding, TrackingRules};
+use geo::Buffer;
+use registry::{
+    BuildingEventKind, Measure, Observations, Seed, SiteAreas, Sun, TrackedBuilding, TrackingRules,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -23,6 +26,11 @@ pub struct RegistryOutcome {
     pub events: usize,
     /// Detections the analyst's verdicts kept out.
     pub excluded_by_review: usize,
+    /// Imported or drawn footprints the registry started from.
+    pub seeds: usize,
+    /// Drawn corrections of a registered building's outline, stored but not yet applied by
+    /// the registry (it re-measures every outline on the imagery).
+    pub corrections_not_applied: usize,
 }
 
 /// Rebuilds the registry when its inputs changed (or `options.force`); `None` when it was
@@ -63,6 +71,8 @@ pub fn rebuild_registry(
         changes_per_pair.push(admitted);
     }
     let footprints = catalog.footprints(&site.name)?;
+    let (corrections, seed_footprints): (Vec<&StoredFootprint>, Vec<&StoredFootprint>) =
+        footprints.iter().partition(|f| f.replaces.is_some());
     let rules = TrackingRules::default();
 
     let inputs = {
@@ -99,27 +109,96 @@ pub fn rebuild_registry(
         .iter()
         .map(|pair| pair.iter().map(|c| to_change(c, &outlines)).collect())
         .collect::<Result<_>>()?;
+    let seeds: Vec<Seed> = seed_footprints
+        .iter()
+        .map(|f| {
+            Ok(Seed {
+                outline: outlines.lonlat_to_map(&f.outline_lonlat)?,
+                label: f.note.clone(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    let suns: Vec<Option<Sun>> = scenes
+        .iter()
+        .map(|s| match (s.sun_azimuth_deg, s.sun_elevation_deg) {
+            (Some(azimuth_deg), Some(elevation_deg)) => Some(Sun {
+                azimuth_deg,
+                elevation_deg,
+            }),
+            _ => None,
+        })
+        .collect();
     let bar = ctx.progress(1, "registry");
     let tracked = {
         let mut stack = SiteStack::new(catalog, site);
         let rasters: Vec<raster::Raster> = stack.all(scenes)?.into_iter().cloned().collect();
-        registry::track_buildings(&changes, &rasters, &site.grid, &rules)?
+        registry::track_buildings(
+            &Observations {
+                changes: &changes,
+                rasters: &rasters,
+                grid: &site.grid,
+                suns: &suns,
+            },
+            &seeds,
+            &rules,
+        )?
     };
     bar.finish_and_clear();
 
+    let areas = site_areas(site, &outlines)?;
+    let indicators: Vec<SiteIndicators> = registry::indicators(&tracked, scenes.len(), &areas)
+        .into_iter()
+        .map(|i| SiteIndicators {
+            scene: scenes[i.date].id,
+            buildings: i.buildings,
+            roofed_area_m2: interval(&i.roofed_area_m2),
+            new_buildings: i.new_buildings,
+            new_area_m2: interval(&i.new_area_m2),
+            housing_blocks: i.housing_blocks,
+            housing_area_m2: interval(&i.housing_area_m2),
+        })
+        .collect();
+    // The registry numbers its seeds first, in the order given.
+    let origins: Vec<BuildingOrigin> = seed_footprints
+        .iter()
+        .map(|f| match f.origin {
+            FootprintOrigin::Imported { .. } => BuildingOrigin::Imported,
+            FootprintOrigin::Drawn { .. } => BuildingOrigin::Drawn,
+        })
+        .collect();
     let buildings: Vec<NewBuilding> = tracked
         .iter()
-        .map(|b| to_new_building(b, scenes, &outlines))
+        .enumerate()
+        .map(|(k, b)| {
+            let origin = origins.get(k).copied().unwrap_or(BuildingOrigin::Detected);
+            to_new_building(b, origin, scenes)
+        })
         .collect::<Result<_>>()?;
     let outcome = RegistryOutcome {
         buildings: buildings.len(),
         standing: buildings.iter().filter(|b| b.standing).count(),
         events: buildings.iter().map(|b| b.history.len()).sum(),
         excluded_by_review,
+        seeds: seeds.len(),
+        corrections_not_applied: corrections.len(),
     };
     catalog.replace_buildings(&site.name, &buildings)?;
+    catalog.replace_indicators(&site.name, &indicators)?;
     catalog.set_registry_inputs(&site.name, &inputs)?;
     Ok(Some(outcome))
+}
+
+/// The site's AOI and the ring around it (within the site's ring distance of the AOI), in the
+/// grid's map coordinates.
+fn site_areas(site: &Site, outlines: &GridOutlines) -> Result<SiteAreas> {
+    let aoi = outlines.lonlat_to_map(&site.aoi)?;
+    let ring = aoi
+        .buffer(site.ring_m)
+        .0
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("site '{}': the ring around its AOI is empty", site.name))?;
+    Ok(SiteAreas { aoi, ring })
 }
 
 /// A stored change as the registry takes it: an outline in the site grid's pixel corners.
@@ -162,13 +241,13 @@ pub fn event_name(kind: BuildingEventKind) -> &'static str {
 
 fn to_new_building(
     b: &TrackedBuilding,
+    origin: BuildingOrigin,
     scenes: &[Scene],
-    outlines: &GridOutlines,
 ) -> Result<NewBuilding> {
     let scene = |date: usize| scenes[date].id;
     Ok(NewBuilding {
         code: b.id.clone(),
-        origin: BuildingOrigin::Detected,
+        origin,
         outline_lonlat: b.outline_lonlat.clone(),
         standing: b.standing,
         first_seen_scene: scene(b.first_seen),
@@ -179,7 +258,7 @@ fn to_new_building(
         lon: b.lon,
         lat: b.lat,
         mgrs: b.mgrs.clone(),
-        housing: false,
+        housing: b.housing,
         measures: serde_json::json!({
             "area_m2": b.footprint.area_m2,
             "length_m": b.footprint.length_m,
@@ -194,10 +273,11 @@ fn to_new_building(
                 after_scene: scene(e.after),
             })
             .collect(),
-        outlines: vec![(
-            scene(b.last_seen),
-            outlines.map_to_lonlat(&b.footprint.outline)?,
-        )],
+        outlines: b
+            .outlines
+            .iter()
+            .map(|o| (scene(o.date), o.outline_lonlat.clone()))
+            .collect(),
     })
 }
 
