@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::{DateTime, NaiveDate};
 use raster::{warp, CoordTransform, Crs, GeoTransform, Grid, Raster, Resampling, WarpOptions};
@@ -13,7 +12,6 @@ use report::{
 };
 use synth::{ChangeKind, Rect, Scenario, TruthEvent};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// The crops' pixel size, the plant's main sensor's.
 const GSD: f64 = 0.5;
 /// The ground shown around the buildings of a finding.
@@ -308,38 +306,6 @@ fn input(scenario: &Scenario, inputs: Vec<ManifestInput>) -> ReportInput {
     }
 }
 
-/// Runs headless Chromium on `page` with `args`; fails when Chromium is not installed.
-fn chromium(profile: &Path, page: &Path, args: &[&str]) -> std::process::Output {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing: install it (apt-get install chromium)"
-    );
-    let url = format!("file://{}", page.display());
-    let output = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=5000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("chromium runs");
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
 /// The size of a PNG file and how many distinct colours it has.
 fn png_stats(path: &Path) -> ((u32, u32), usize) {
     let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
@@ -399,19 +365,11 @@ fn a_report_on_the_plant_complex_verifies_and_shows_every_figure_in_chromium() {
     );
 
     let profile = tempfile::tempdir().unwrap();
-    let dom = chromium(profile.path(), &files.page, &["--dump-dom"]);
-    let dom = String::from_utf8_lossy(&dom.stdout);
-    let count = dom
-        .split("data-images=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_else(|| panic!("no data-images on <body>: the load script did not run"));
-    let (loaded, total) = count.split_once('/').unwrap();
-    assert_eq!(total, "2", "{count}");
-    assert_eq!(loaded, total, "images loaded / on the page");
+    let (loaded, total) = testkit::browser::images_loaded(profile.path(), &files.page);
+    assert_eq!((loaded, total), (2, 2), "images loaded / on the page");
 
     let screenshot = profile.path().join("screenshot.png");
-    chromium(
+    testkit::browser::headless(
         profile.path(),
         &files.page,
         &[

@@ -29,15 +29,7 @@ fn web_dir() -> PathBuf {
 
 /// Fails, saying what to install, when the browser, Node.js or the npm packages are missing.
 fn check_prerequisites() -> PathBuf {
-    let chromium = std::env::var_os("SITEWATCH_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(
-        chromium.exists(),
-        "the browser test needs Chromium at {}: install it with `apt-get install -y chromium` \
-         (or set SITEWATCH_CHROMIUM to a Chromium binary)",
-        chromium.display()
-    );
+    let chromium = testkit::browser::chromium();
     let node = Command::new("node").arg("--version").output();
     assert!(
         node.is_ok_and(|o| o.status.success()),

@@ -38,7 +38,17 @@ fn the_demo_reports_every_planted_event_and_the_hall_ratio_holds_the_truth() {
         assert_eq!(a["status"], "aligned", "{a}");
     }
 
-    // The report verifies, and the catalog's pipeline has nothing left to do.
+    // The report shows every figure in a browser, verifies, and the catalog's pipeline has
+    // nothing left to do.
+    let page = out.join("report/index.html");
+    let profile = tempfile::tempdir().unwrap();
+    let (loaded, total) = testkit::browser::images_loaded(profile.path(), &page);
+    assert_eq!(loaded, total, "images loaded / on the report page");
+    let figures = report["report"]["figures"].as_u64().unwrap() as usize;
+    assert!(
+        figures >= 11 && total >= figures,
+        "{figures} figures, {total} images"
+    );
     let verify = sitewatch()
         .arg("verify")
         .arg(out.join("report"))

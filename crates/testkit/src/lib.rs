@@ -3,6 +3,7 @@
 //! Tests that need the shared data find it through `$SITEWATCH_DATA` or `../shared/data`
 //! beside the workspace. CI always has it, so a missing folder fails the test, never skips it.
 
+pub mod browser;
 pub mod tiff;
 
 use std::path::{Path, PathBuf};
