@@ -41,6 +41,16 @@ pub struct Interval {
 }
 
 impl Interval {
+    /// The interval in columns `name`, `name_low`, `name_high` and `name_level` of `row`.
+    pub(crate) fn read(row: &Row, name: &str) -> rusqlite::Result<Interval> {
+        Ok(Interval {
+            value: row.get(name)?,
+            low: row.get(format!("{name}_low").as_str())?,
+            high: row.get(format!("{name}_high").as_str())?,
+            level: row.get(format!("{name}_level").as_str())?,
+        })
+    }
+
     pub(crate) fn check(&self, what: &str) -> Result<(), String> {
         let finite = [self.value, self.low, self.high, self.level]
             .iter()
@@ -467,14 +477,7 @@ fn building_from_row(row: &Row, site: &Site) -> Result<StoredBuilding, CatalogEr
     let damaged = |why: String| CatalogErrorKind::Damaged(format!("building {code}: {why}"));
     let geom: Vec<u8> = row.get("geom")?;
     let origin: String = row.get("origin")?;
-    let interval = |name: &str| -> rusqlite::Result<Interval> {
-        Ok(Interval {
-            value: row.get(name)?,
-            low: row.get(format!("{name}_low").as_str())?,
-            high: row.get(format!("{name}_high").as_str())?,
-            level: row.get(format!("{name}_level").as_str())?,
-        })
-    };
+    let interval = |name: &str| Interval::read(row, name);
     Ok(StoredBuilding {
         id: row.get("fid")?,
         site: site.name.clone(),

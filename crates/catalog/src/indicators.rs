@@ -108,14 +108,7 @@ impl SiteIndicators {
 }
 
 fn indicators_from_row(row: &Row) -> rusqlite::Result<SiteIndicators> {
-    let interval = |name: &str| -> rusqlite::Result<Interval> {
-        Ok(Interval {
-            value: row.get(name)?,
-            low: row.get(format!("{name}_low").as_str())?,
-            high: row.get(format!("{name}_high").as_str())?,
-            level: row.get(format!("{name}_level").as_str())?,
-        })
-    };
+    let interval = |name: &str| Interval::read(row, name);
     Ok(SiteIndicators {
         scene: row.get("scene_fid")?,
         buildings: row.get::<_, i64>("buildings")? as usize,

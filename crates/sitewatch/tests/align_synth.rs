@@ -9,34 +9,7 @@ fn align_recovers_the_generated_misregistration() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("site.gpkg");
     let imagery = dir.path().join("imagery");
-    let synth = common::synth_site(&db, &imagery, 5);
-    let aoi = imagery.join("aoi.geojson");
-    run_ok(
-        &db,
-        &[
-            "site",
-            "add",
-            "Plant",
-            "--aoi",
-            aoi.to_str().unwrap(),
-            "--ring",
-            "150",
-        ],
-    );
-    for a in synth["acquisitions"].as_array().unwrap() {
-        run_ok(
-            &db,
-            &[
-                "scene",
-                "add",
-                a["path"].as_str().unwrap(),
-                "--date",
-                a["datetime"].as_str().unwrap(),
-                "--sensor",
-                a["sensor"].as_str().unwrap(),
-            ],
-        );
-    }
+    let synth = common::catalogued_site(&db, &imagery, 5, 5);
     let outcomes: serde_json::Value =
         serde_json::from_str(&run_ok(&db, &["align", "Plant", "--json"])).unwrap();
     let truth: serde_json::Value =

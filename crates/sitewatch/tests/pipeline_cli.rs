@@ -14,45 +14,15 @@ fn the_pipeline_is_incremental_and_its_registry_is_listed_compared_and_exported(
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("site.gpkg");
     let imagery = dir.path().join("imagery");
-    let synth = common::synth_site(&db, &imagery, 3);
-    let aoi = imagery.join("aoi.geojson");
-    run_ok(
-        &db,
-        &[
-            "site",
-            "add",
-            "Plant",
-            "--aoi",
-            aoi.to_str().unwrap(),
-            "--ring",
-            "150",
-        ],
-    );
-    let add = |a: &Value| {
-        run_ok(
-            &db,
-            &[
-                "scene",
-                "add",
-                a["path"].as_str().unwrap(),
-                "--date",
-                a["datetime"].as_str().unwrap(),
-                "--sensor",
-                a["sensor"].as_str().unwrap(),
-            ],
-        );
-    };
+    let synth = common::catalogued_site(&db, &imagery, 3, 4);
     let acquisitions = synth["acquisitions"].as_array().unwrap();
-    for a in &acquisitions[..4] {
-        add(a);
-    }
     let first = json(&db, &["run", "Plant", "--json"]);
     assert_eq!(first["compared"].as_array().unwrap().len(), 5, "{first}");
     assert_eq!(first["aligned"].as_array().unwrap().len(), 4);
     assert!(first["registry"].is_object());
 
     // A new scene adds only its own two comparisons (with the one before it, with the first).
-    add(&acquisitions[4]);
+    common::add_scene(&db, &acquisitions[4]);
     let second = json(&db, &["run", "Plant", "--json"]);
     let compared = second["compared"].as_array().unwrap();
     assert_eq!(compared.len(), 2, "{second}");

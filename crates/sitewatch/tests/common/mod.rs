@@ -63,3 +63,44 @@ pub fn synth_site(db: &Path, dir: &Path, seed: u64) -> serde_json::Value {
     ))
     .expect("synth --json prints JSON")
 }
+
+/// Generates the plant site of `seed` into `imagery`, adds it to the catalog as site "Plant"
+/// (ring 150 m) and adds its first `scenes` acquisitions; returns what `synth` printed.
+#[allow(dead_code)] // not every test file needs a catalogued site
+pub fn catalogued_site(db: &Path, imagery: &Path, seed: u64, scenes: usize) -> serde_json::Value {
+    let synth = synth_site(db, imagery, seed);
+    let aoi = imagery.join("aoi.geojson");
+    run_ok(
+        db,
+        &[
+            "site",
+            "add",
+            "Plant",
+            "--aoi",
+            aoi.to_str().unwrap(),
+            "--ring",
+            "150",
+        ],
+    );
+    for a in &synth["acquisitions"].as_array().unwrap()[..scenes] {
+        add_scene(db, a);
+    }
+    synth
+}
+
+/// Adds one acquisition that `synth` printed as a scene.
+#[allow(dead_code)] // not every test file needs a catalogued site
+pub fn add_scene(db: &Path, acquisition: &serde_json::Value) {
+    run_ok(
+        db,
+        &[
+            "scene",
+            "add",
+            acquisition["path"].as_str().unwrap(),
+            "--date",
+            acquisition["datetime"].as_str().unwrap(),
+            "--sensor",
+            acquisition["sensor"].as_str().unwrap(),
+        ],
+    );
+}
