@@ -73,6 +73,34 @@ fn the_pipeline_is_incremental_and_its_registry_is_listed_compared_and_exported(
     );
     assert_refused(&db, &["compare", "Plant", a, "B9999"], &["B9999"]);
 
+    // A detection the analyst rejects is left out of the registry at the next run (which
+    // rebuilds only the registry), and back in when everything is asked for.
+    {
+        let mut catalog = catalog::Catalog::open(&db).unwrap();
+        let appeared = catalog
+            .changes("Plant", None)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.direction == "appeared" && c.area_m2 > 500.0)
+            .expect("a large appeared change");
+        catalog
+            .add_review(
+                "Plant",
+                &catalog::NewReview {
+                    target: catalog::ReviewTarget::Change(appeared.id),
+                    verdict: Some(catalog::Verdict::Rejected),
+                    comment: Some("a heap of gravel".into()),
+                    reviewer: "test".into(),
+                },
+            )
+            .unwrap();
+    }
+    let reviewed = json(&db, &["run", "Plant", "--json"]);
+    assert!(reviewed["compared"].as_array().unwrap().is_empty());
+    assert_eq!(reviewed["registry"]["excluded_by_review"], 1, "{reviewed}");
+    let all = json(&db, &["run", "Plant", "--findings", "all", "--json"]);
+    assert_eq!(all["registry"]["excluded_by_review"], 0, "{all}");
+
     // Exports that a GIS reads.
     let gpkg = dir.path().join("export.gpkg");
     run_ok(
