@@ -291,6 +291,7 @@ fn registries() -> &'static [(u64, Figures)] {
 #[test]
 fn an_added_an_enlarged_a_reroofed_and_a_removed_building_are_reported_without_phantoms() {
     for (seed, f) in registries() {
+        // The four kinds of event by name, then every planted event and nothing else.
         for (building, kind) in [
             ("hall-new", "Appeared"),
             ("workshop", "Expanded"),
@@ -304,6 +305,8 @@ fn an_added_an_enlarged_a_reroofed_and_a_removed_building_are_reported_without_p
                 "seed {seed}: missed {building} {kind}: {f:?}"
             );
         }
+        assert_eq!(f.events_right, f.events, "seed {seed}: {f:?}");
+        assert!(f.extra.is_empty(), "seed {seed}: {f:?}");
         assert!(f.phantoms.is_empty(), "seed {seed}: {f:?}");
     }
 }
