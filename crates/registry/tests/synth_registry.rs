@@ -11,7 +11,7 @@
 //! GSD / 2 + co-registration term), and the new/original hall ratio.
 //!
 //! `cargo test --release -p registry --test synth_registry -- --ignored --nocapture` prints the
-//! figures over more seeds.
+//! figures over ten seeds.
 
 use std::sync::OnceLock;
 
@@ -330,10 +330,10 @@ fn the_area_and_ratio_intervals_contain_the_truth_and_are_not_needlessly_wide() 
 }
 
 #[test]
-#[ignore = "benchmark: prints the registry's figures over more seeds"]
+#[ignore = "benchmark: prints the registry's figures over ten seeds"]
 fn registry_figures_over_seeds() {
     let (mut inside, mut total, mut hw, mut areas) = (0, 0, 0.0, 0);
-    for seed in 1..=6 {
+    for seed in 1..=10 {
         let f = figures(&register(seed));
         println!(
             "seed {seed}: events {}/{} (missed: {}; not planted: {}), phantoms > 50 m²: {}, coverage {:.2} ({} areas, {} ratios), half-width / bound {:.2}, hall ratio {}",
