@@ -110,7 +110,7 @@ pub struct FootprintMeasure {
 }
 
 /// Measures the footprint whose pixel-edge outline is `outline` (pixel corners of `grid`, as
-/// [`detect::polygonize`] gives them), on the equal-area `basis` (made for `grid`'s CRS),
+/// [`detect::polygonize()`] gives them), on the equal-area `basis` (made for `grid`'s CRS),
 /// with a co-registration residual of `coreg_rmse_px` pixels.
 pub fn measure_footprint(
     outline: &detect::Polygon,

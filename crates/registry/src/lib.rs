@@ -1,7 +1,7 @@
 //! Buildings for sitewatch: the measurement of footprints with honest intervals, and their
 //! comparison.
 //!
-//! A building's pixel-edge outline (from [`detect::polygonize`]) becomes a
+//! A building's pixel-edge outline (from [`detect::polygonize()`]) becomes a
 //! [`FootprintMeasure`]: area on a true equal-area basis ([`EqualArea`], a site-centred
 //! Lambert azimuthal equal-area projection), length and width from the minimum rotated
 //! rectangle, optionally a regularised outline, each figure a [`Measure`] with its 95%
@@ -12,7 +12,7 @@
 //! their suns, and the buildings known before the first date ([`read_seeds`]): new shade is
 //! taken out of changes ([`shadow`]), rectangular outlines are placed on the image's roof
 //! edges to a fraction of a pixel ([`refine_edges`]), buildings are marked as housing or not
-//! ([`housing`]), and [`indicators`] sums the registry per date.
+//! ([`housing`]), and [`indicators()`] sums the registry per date.
 
 pub mod equal_area;
 pub mod error;

@@ -31,12 +31,17 @@ pub(crate) fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> 
         .sum()
 }
 
+/// The full scales of integer sensors (2^k - 1 for 8 to 16 bits): an image whose largest
+/// value is one of these is clipped there.
+const FULL_SCALE: [f32; 5] = [255.0, 1023.0, 2047.0, 4095.0, 65535.0];
+
 /// The roof-change rule: the roof inside `pixels`, away from its edges (eroded by the
 /// matching tolerance, where shadows and walls change with the sun), changed brightness in
 /// some band by more than [`TrackingRules::roof_change`] relative to the whole scene's change
 /// between the dates (the median ratio of all pixels, so that haze, season, sensor gain and
-/// bit depth do not count). A band clipped over three quarters of the roof in both images
-/// does not count.
+/// bit depth do not count). A band clipped (saturated at the sensor's full scale) over half
+/// the roof reads darker than it is: clipped after, only a brightening counts; clipped
+/// before, only a darkening; clipped in both, nothing.
 pub(crate) fn roof_changed(
     pixels: &[bool],
     before: &Raster,
@@ -52,21 +57,26 @@ pub(crate) fn roof_changed(
     let gains = scene_gains(before, after, None);
     (0..after.band_count.min(gains.len())).any(|b| {
         let (bb, ab) = (before.band(b), after.band(b));
-        // A roof clipped in both images (at each image's largest value: a bright roof
-        // saturating both sensors) says nothing about its change in that band; clipped in one
-        // only, the clipped mean is a bound and the change is judged by it.
+        // A roof clipped (at the sensor's full scale: a bright roof saturating the sensor)
+        // over half its pixels is brighter than it reads: clipped after, only a brightening
+        // shows; clipped before, only a darkening; clipped in both, nothing.
         let clipped = |band: &[f32]| {
             let top = band.iter().copied().fold(f32::MIN, f32::max);
-            inner.iter().filter(|&&p| band[p] >= top).count()
+            FULL_SCALE.contains(&top)
+                && 2 * inner.iter().filter(|&&p| band[p] >= top).count() >= inner.len()
         };
-        if 4 * clipped(bb) >= 3 * inner.len() && 4 * clipped(ab) >= 3 * inner.len() {
-            return false;
-        }
+        let (clipped_before, clipped_after) = (clipped(bb), clipped(ab));
         let mean = |band: &[f32]| {
             inner.iter().map(|&p| f64::from(band[p])).sum::<f64>() / inner.len() as f64
         };
-        let inside = mean(ab) / mean(bb);
-        (inside / gains[b]).ln().abs() > rules.roof_change.ln_1p()
+        let change = (mean(ab) / mean(bb) / gains[b]).ln();
+        let limit = rules.roof_change.ln_1p();
+        match (clipped_before, clipped_after) {
+            (true, true) => false,
+            (false, true) => change > limit,
+            (true, false) => change < -limit,
+            (false, false) => change.abs() > limit,
+        }
     })
 }
 

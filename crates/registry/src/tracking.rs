@@ -29,10 +29,12 @@
 //!   lost by the same rule.
 //! * **Annex.** A change (appeared or surface changed: a concrete annex can keep the ground's
 //!   texture) touching a standing building is an **expansion** when its part beyond the
-//!   building is a new roofed block: building-sized and shaped, its inside changed brightness
+//!   building is a new roofed block sharing a wall with it (touching it along at least half
+//!   its shorter side): building-sized and shaped, its inside changed brightness
 //!   (the roof-change rule below), and its outline did not already show in the before image
 //!   (the step across it before was less than half of what it is after). The outline grows by
-//!   that part.
+//!   that part. A new roofed block that touches the building along less than that is a **new
+//!   building** beside it (touching only through shade or ground the rules missed).
 //! * **Appeared** (texture gained, [`detect::Direction::Appeared`]): touching a building that
 //!   appeared in this same pair it is part of that one, merged without an event; lying mostly
 //!   (half or more) inside a standing building it is that roof's texture (a surface change if
@@ -241,6 +243,12 @@ impl Track {
             label: None,
         }
     }
+    /// A building that appeared between dates `pair` and `pair + 1`.
+    fn appeared(pixels: Vec<bool>, pair: usize) -> Track {
+        let mut track = Track::new(pixels, pair + 1);
+        track.add_event(BuildingEventKind::Appeared, pair);
+        track
+    }
     fn standing(&self) -> bool {
         self.last_seen.is_none()
     }
@@ -407,13 +415,19 @@ pub fn track_buildings(
                             &basis,
                             rules,
                         )?;
-                        if let Some(added) = added {
-                            tracks[k].add_event(BuildingEventKind::Expanded, pair);
-                            tracks[k].grow(&added, pair + 1);
-                        } else if (cover >= rules.cover_fraction || within >= 0.5)
-                            && roof_changed(&tracks[k].pixels, before, after, rules)
-                        {
-                            tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
+                        match added {
+                            Beyond::Annex(added) => {
+                                tracks[k].add_event(BuildingEventKind::Expanded, pair);
+                                tracks[k].grow(&added, pair + 1);
+                            }
+                            Beyond::Neighbour(built) => tracks.push(Track::appeared(built, pair)),
+                            Beyond::Nothing => {
+                                if (cover >= rules.cover_fraction || within >= 0.5)
+                                    && roof_changed(&tracks[k].pixels, before, after, rules)
+                                {
+                                    tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
+                                }
+                            }
                         }
                     }
                     None if shape.is_building(rules) => {
@@ -441,9 +455,13 @@ pub fn track_buildings(
                             &basis,
                             rules,
                         )?;
-                        if let Some(added) = added {
-                            tracks[k].add_event(BuildingEventKind::Expanded, pair);
-                            tracks[k].grow(&added, pair + 1);
+                        match added {
+                            Beyond::Annex(added) => {
+                                tracks[k].add_event(BuildingEventKind::Expanded, pair);
+                                tracks[k].grow(&added, pair + 1);
+                            }
+                            Beyond::Neighbour(built) => tracks.push(Track::appeared(built, pair)),
+                            Beyond::Nothing => {}
                         }
                     }
                     None if shape.is_building(rules) => {
@@ -493,9 +511,20 @@ fn seed_track(
     track
 }
 
-/// The part of the change `pixels` beyond `building` (and the matching tolerance) when it is
-/// a new roofed block built onto it: building-sized and shaped, its inside changed, and its
-/// outline not already showing in the before image (see [`new_building`]).
+/// What the part of a change beyond a standing building is.
+enum Beyond {
+    /// A new part of the building (the change's pixels that make it).
+    Annex(Vec<bool>),
+    /// A new building beside it, touching it only through what the shade rule missed.
+    Neighbour(Vec<bool>),
+    /// Neither: shade, ground, the building's own edges.
+    Nothing,
+}
+
+/// What the part of the change `pixels` beyond `building` (and the matching tolerance) is: a
+/// new roofed block (building-sized and shaped, its inside changed, its outline not already
+/// showing in the before image, see [`new_building`]) is an annex where it shares a wall with
+/// the building, else a neighbour.
 fn annex(
     pixels: &[bool],
     building: &[bool],
@@ -503,7 +532,7 @@ fn annex(
     observations: &Observations,
     basis: &EqualArea,
     rules: &TrackingRules,
-) -> Result<Option<Vec<bool>>, RegistryError> {
+) -> Result<Beyond, RegistryError> {
     let grid = observations.grid;
     let (w, h) = (grid.width, grid.height);
     let (before, after) = (&observations.rasters[pair], &observations.rasters[pair + 1]);
@@ -511,18 +540,31 @@ fn annex(
     let beyond: Vec<bool> = pixels.iter().zip(&near).map(|(&p, &n)| p && !n).collect();
     let beyond = detect::morphology::open(&beyond, w, h, 1);
     let shape = Shape::of(&beyond, grid, basis, rules)?;
+    // An annex shares a wall with the building: it touches it along at least half its
+    // shorter side (a new building beside it touches, if at all, through a strip of shade
+    // or ground the rules missed).
+    let reach = detect::morphology::dilate(building, w, h, rules.dilation_px + 1);
+    let contact = beyond.iter().zip(&reach).filter(|(&b, &r)| b && r).count() as f64;
+    let width_px =
+        (shape.area_m2 / (shape.rectangularity * shape.elongation).max(1e-9)).sqrt() / grid.gsd();
     let built = shape.area_m2 >= rules.min_area_m2
         && shape.is_building(rules)
         && roof_changed(&beyond, before, after, rules)
         && !still_shows_before(&beyond, before, after);
-    // The annex reaches the building across the tolerance it was cut at.
-    Ok(built.then(|| {
-        detect::morphology::dilate(&beyond, w, h, rules.dilation_px)
-            .iter()
-            .zip(pixels)
-            .map(|(&d, &p)| d && p)
-            .collect()
-    }))
+    Ok(if !built {
+        Beyond::Nothing
+    } else if contact >= 0.5 * width_px {
+        // The annex reaches the building across the tolerance it was cut at.
+        Beyond::Annex(
+            detect::morphology::dilate(&beyond, w, h, rules.dilation_px)
+                .iter()
+                .zip(pixels)
+                .map(|(&d, &p)| d && p)
+                .collect(),
+        )
+    } else {
+        Beyond::Neighbour(beyond)
+    })
 }
 
 /// Whether the outline of `pixels` already showed in the before image as much as in the

@@ -2,8 +2,10 @@
 //!
 //! A [`Scenario`] is a made-up site: buildings with a state on each date (appearing,
 //! enlarged, re-roofed, demolished), roads and vegetation, imaged by acquisitions that differ in
-//! illumination, haze, season, sensor and georeferencing error. [`render`] turns one acquisition
-//! into a georeferenced raster; [`Truth`] says what a perfect analysis would report.
+//! illumination, haze, season, sensor and georeferencing error. [`render()`] turns one acquisition
+//! into a georeferenced raster; [`Truth`] says what a perfect analysis would report;
+//! [`write_footprints`] writes the first date's buildings as an analyst would import them
+//! (OpenStreetMap-like, traced with a metre of error).
 //!
 //! ```
 //! let site = synth::plant_complex(7);
