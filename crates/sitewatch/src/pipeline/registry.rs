@@ -73,7 +73,7 @@ pub fn rebuild_registry(
     let footprints = catalog.footprints(&site.name)?;
     let (corrections, seed_footprints): (Vec<&StoredFootprint>, Vec<&StoredFootprint>) =
         footprints.iter().partition(|f| f.replaces.is_some());
-    let rules = TrackingRules::default();
+    let rules = tracking_rules(catalog, scenes)?;
 
     let inputs = {
         let mut hash = Sha256::new();
@@ -186,6 +186,23 @@ pub fn rebuild_registry(
     catalog.replace_indicators(&site.name, &indicators)?;
     catalog.set_registry_inputs(&site.name, &inputs)?;
     Ok(Some(outcome))
+}
+
+/// The registry's rules, with the co-registration term of the intervals from the site's
+/// stored alignments: the largest residual of any scene, and never below the default (the
+/// residual at the tie points understates the error between them).
+fn tracking_rules(catalog: &Catalog, scenes: &[Scene]) -> Result<TrackingRules> {
+    let defaults = TrackingRules::default();
+    let mut rmse = defaults.coreg_rmse_px;
+    for scene in scenes {
+        if let Some(r) = catalog.alignment(scene.id)?.and_then(|a| a.rmse_px) {
+            rmse = rmse.max(r);
+        }
+    }
+    Ok(TrackingRules {
+        coreg_rmse_px: rmse,
+        ..defaults
+    })
 }
 
 /// The site's AOI and the ring around it (within the site's ring distance of the AOI), in the
