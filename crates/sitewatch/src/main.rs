@@ -67,7 +67,7 @@ enum Command {
     Report(commands::report::ReportArgs),
     /// Check a report folder's inputs against its manifest (exit status 4 when any changed).
     Verify(commands::verify::VerifyArgs),
-    /// Serve the catalog over HTTP: JSON API, scene imagery, a map page (loopback by default).
+    /// Serve the catalog over HTTP: JSON API, imagery tiles and the review viewer (loopback).
     Serve(commands::serve::ServeArgs),
 }
 
