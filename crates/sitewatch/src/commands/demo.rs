@@ -230,7 +230,7 @@ fn detect_changes(
             .count();
 
         let file = out.join(format!("changes_{}_{}.geojson", i, i + 1));
-        std::fs::write(&file, changes_geojson(&map, &changes)?)?;
+        std::fs::write(&file, changes_geojson(&map.grid, &changes)?)?;
         pairs.push(PairReport {
             from: scenes[i - 1].acquired.format("%Y-%m-%d").to_string(),
             to: scenes[i].acquired.format("%Y-%m-%d").to_string(),

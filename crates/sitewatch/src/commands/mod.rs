@@ -1,4 +1,5 @@
 pub mod align;
+pub mod bench;
 pub mod coreg;
 pub mod demo;
 pub mod demo_registry;
