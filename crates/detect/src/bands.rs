@@ -10,7 +10,9 @@ use crate::eval::{EvalError, LabelledPair, PairSource};
 #[derive(Debug, thiserror::Error)]
 #[error("band {band} was asked for but the image has {band_count} bands (bands count from 1)")]
 pub struct BandError {
+    /// The band asked for, counted from 1.
     pub band: usize,
+    /// The bands the image has.
     pub band_count: usize,
 }
 

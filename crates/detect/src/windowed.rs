@@ -134,8 +134,9 @@ impl RasterSource for MaskSource<'_> {
 /// What [`detect_to_geotiffs`] wrote and found.
 #[derive(Debug, Clone)]
 pub struct WindowedDetection {
-    /// The method and its version.
+    /// The method, e.g. `imad`.
     pub method: String,
+    /// The method's version (and model version for the network).
     pub version: String,
     /// The threshold used (the method's own, from the whole map).
     pub threshold: f32,
