@@ -39,10 +39,23 @@ pub enum DetectError {
     NoMetricPixelArea { crs: String },
     /// A window of an input (or of the probability map written so far) could not be read.
     #[error(transparent)]
-    Read(#[from] ReadError),
+    Read(Box<ReadError>),
     /// A map could not be written.
     #[error(transparent)]
-    Write(#[from] WriteError),
+    Write(Box<WriteError>),
+}
+
+// Boxed: file errors carry a path and would make every detection result large.
+impl From<ReadError> for DetectError {
+    fn from(e: ReadError) -> Self {
+        DetectError::Read(Box::new(e))
+    }
+}
+
+impl From<WriteError> for DetectError {
+    fn from(e: WriteError) -> Self {
+        DetectError::Write(Box::new(e))
+    }
 }
 
 /// Checks that two sources share a grid size and band count.

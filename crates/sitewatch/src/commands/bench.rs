@@ -199,14 +199,11 @@ fn detect_process(
             std::io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
         })
     };
-    loop {
-        match std::fs::read_to_string(&status_file)
-            .ok()
-            .and_then(|s| vm_hwm_kb(&s))
-        {
-            Some(kb) => peak_kb = peak_kb.max(kb),
-            None => break,
-        }
+    while let Some(kb) = std::fs::read_to_string(&status_file)
+        .ok()
+        .and_then(|s| vm_hwm_kb(&s))
+    {
+        peak_kb = peak_kb.max(kb);
         if child.try_wait()?.is_some() {
             break;
         }
