@@ -11,13 +11,13 @@
 
 use serde::Serialize;
 
-use raster::{Grid, Raster, RasterSource, SampleType, Window};
+use raster::{Grid, Raster, RasterSource, SampleType};
 
 use crate::change_map::{ChangeMap, DetectError};
 use crate::components::Components;
 use crate::morphology::{close, open};
 use crate::polygonize::{polygonize, Polygon};
-use crate::strips::{for_each_strip, STRIP_ROWS};
+use crate::strips::for_each_strip;
 
 /// The texture ratio at or above which a change is [`Direction::Appeared`] (its inverse or
 /// below: [`Direction::Removed`]).
@@ -223,48 +223,62 @@ struct Texture {
 }
 
 impl Texture {
-    /// Reads `source` a strip at a time, each with a row of its neighbours above and below.
+    /// Reads `source` a strip at a time (strips aligned with the strips other passes read, so
+    /// that no tile is decoded twice), keeping the brightness of the rows above and below the
+    /// row being measured.
     fn of(source: &dyn RasterSource, components: &Components) -> Result<Texture, DetectError> {
-        let (w, h) = (source.grid().width, source.grid().height);
-        let mut region_sum = vec![0.0; components.count()];
+        let w = source.grid().width;
+        let mut texture = Texture {
+            region_sum: vec![0.0; components.count()],
+            scene_mean: 0.0,
+        };
         let (mut total, mut counted) = (0.0, 0usize);
-        for row0 in (0..h).step_by(STRIP_ROWS) {
-            let row1 = (row0 + STRIP_ROWS).min(h);
-            let top = row0.saturating_sub(1);
-            let bottom = (row1 + 1).min(h);
-            let strip = source.read_window(&Window::new(0, top, w, bottom - top))?;
-            let brightness = brightness(&strip);
-            for r in row0..row1 {
-                for c in 0..w {
-                    let i = (r - top) * w + c;
+        let mut measure =
+            |row: usize, above: Option<&[f64]>, current: &[f64], below: Option<&[f64]>| {
+                let labels = &components.labels[row * w..(row + 1) * w];
+                for (c, &label) in labels.iter().enumerate() {
                     let neighbours = [
-                        (c > 0).then(|| i - 1),
-                        (c + 1 < w).then(|| i + 1),
-                        (r > 0).then(|| i - w),
-                        (r + 1 < h).then(|| i + w),
+                        c.checked_sub(1).map(|j| current[j]),
+                        current.get(c + 1).copied(),
+                        above.map(|a| a[c]),
+                        below.map(|b| b[c]),
                     ];
                     let (sum, k) = neighbours
                         .into_iter()
                         .flatten()
-                        .map(|j| (brightness[j] - brightness[i]).abs())
+                        .map(|v| (v - current[c]).abs())
                         .filter(|d| d.is_finite())
                         .fold((0.0, 0usize), |(s, k), d| (s + d, k + 1));
                     if k > 0 {
                         let contrast = sum / k as f64;
                         total += contrast;
                         counted += 1;
-                        let label = components.labels[r * w + c];
                         if label > 0 {
-                            region_sum[label as usize - 1] += contrast;
+                            texture.region_sum[label as usize - 1] += contrast;
                         }
                     }
                 }
+            };
+        // The rows above and at the row waiting for its lower neighbour.
+        let (mut above, mut pending): (Option<Vec<f64>>, Option<Vec<f64>>) = (None, None);
+        let mut row = 0;
+        for_each_strip(source, |_, strip: Raster| {
+            let brightness = brightness(&strip);
+            for next in brightness.chunks_exact(w) {
+                if let Some(current) = &pending {
+                    measure(row, above.as_deref(), current, Some(next));
+                    row += 1;
+                }
+                above = pending.take();
+                pending = Some(next.to_vec());
             }
+            Ok::<(), DetectError>(())
+        })?;
+        if let Some(current) = &pending {
+            measure(row, above.as_deref(), current, None);
         }
-        Ok(Texture {
-            region_sum,
-            scene_mean: (total / counted.max(1) as f64).max(f64::MIN_POSITIVE),
-        })
+        texture.scene_mean = (total / counted.max(1) as f64).max(f64::MIN_POSITIVE);
+        Ok(texture)
     }
 }
 

@@ -3,8 +3,10 @@
 
 use raster::{Raster, RasterSource, ReadError, Window};
 
-/// Rows per strip: 256 rows of a 10,000-pixel-wide 4-band scene are 40 MB of `f32`.
-pub const STRIP_ROWS: usize = 256;
+/// Rows per strip: 512 rows of a 10,000-pixel-wide 4-band scene are 80 MB of `f32`. A
+/// multiple of the usual GeoTIFF tile sides (256, 512) and the side of the maps
+/// [`crate::windowed`] writes, so that reading a strip decodes each tile once.
+pub const STRIP_ROWS: usize = 512;
 
 /// Calls `visit(first_row, strip)` for each strip of [`STRIP_ROWS`] rows of `source`, top to
 /// bottom (the last strip may be shorter).
