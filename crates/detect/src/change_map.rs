@@ -1,7 +1,13 @@
 //! The change map and the capability of making one: [`ChangeDetector`] is what iMAD and the
 //! learned network have in common, so that thresholds, objects and evaluation work with either.
+//!
+//! A detector first fits what it needs of the whole pair (iMAD its transform, the network its
+//! standardisation) into a [`FittedDetector`], which then maps any window of the pair: that is
+//! how scenes too large for memory are mapped a window at a time ([`crate::windowed`]).
 
-use raster::{Grid, Raster};
+use raster::{Grid, Raster, RasterSource, ReadError, WriteError};
+
+use crate::threshold::EvidenceHistogram;
 
 /// Why a change map could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +37,45 @@ pub enum DetectError {
     /// A minimum area in m² was asked for on a grid without metric pixels.
     #[error("a minimum area in m² needs a projected grid, but the grid's CRS is '{crs}': give it in pixels")]
     NoMetricPixelArea { crs: String },
+    /// A window of an input (or of the probability map written so far) could not be read.
+    #[error(transparent)]
+    Read(Box<ReadError>),
+    /// A map could not be written.
+    #[error(transparent)]
+    Write(Box<WriteError>),
+}
+
+// Boxed: file errors carry a path and would make every detection result large.
+impl From<ReadError> for DetectError {
+    fn from(e: ReadError) -> Self {
+        DetectError::Read(Box::new(e))
+    }
+}
+
+impl From<WriteError> for DetectError {
+    fn from(e: WriteError) -> Self {
+        DetectError::Write(Box::new(e))
+    }
+}
+
+/// Checks that two sources share a grid size and band count.
+pub fn check_pair(before: &dyn RasterSource, after: &dyn RasterSource) -> Result<(), DetectError> {
+    let (b, a) = (before.grid(), after.grid());
+    if (b.width, b.height) != (a.width, a.height) {
+        return Err(DetectError::GridMismatch {
+            before_width: b.width,
+            before_height: b.height,
+            after_width: a.width,
+            after_height: a.height,
+        });
+    }
+    if before.band_count() != after.band_count() {
+        return Err(DetectError::BandMismatch {
+            before: before.band_count(),
+            after: after.band_count(),
+        });
+    }
+    Ok(())
 }
 
 /// Per-pixel change probability between two aligned scenes on one grid, with the method and
@@ -57,10 +102,56 @@ impl ChangeMap {
 /// A change detection method: from two co-registered rasters of one grid to a change map, and
 /// the threshold the method itself recommends for that map.
 pub trait ChangeDetector {
-    /// Change probability between `before` and `after`, which must share grid size and bands.
-    fn probability(&self, before: &Raster, after: &Raster) -> Result<ChangeMap, DetectError>;
+    /// The method's name, e.g. `imad`.
+    fn method(&self) -> String;
 
-    /// The method's own threshold for `map` (a pixel changed when its probability is at least
-    /// this). It may adapt to the scene, but never uses labels.
-    fn default_threshold(&self, map: &ChangeMap) -> f32;
+    /// The method's version (and model version for learned methods).
+    fn version(&self) -> String;
+
+    /// Fits the scene-wide part of the method to the pair `before`/`after` (same grid size and
+    /// bands), reading them a strip at a time.
+    fn fit<'a>(
+        &'a self,
+        before: &dyn RasterSource,
+        after: &dyn RasterSource,
+    ) -> Result<Box<dyn FittedDetector + 'a>, DetectError>;
+
+    /// The method's own threshold for a map whose log-evidence histogram is `histogram` (a
+    /// pixel changed when its probability is at least this). It may adapt to the scene, but
+    /// never uses labels.
+    fn threshold(&self, histogram: &EvidenceHistogram) -> f32;
+
+    /// Change probability between `before` and `after`, which must share grid size and bands.
+    fn probability(&self, before: &Raster, after: &Raster) -> Result<ChangeMap, DetectError> {
+        let fitted = self.fit(before, after)?;
+        Ok(ChangeMap {
+            grid: before.grid.clone(),
+            probability: fitted.window_probability(before, after)?,
+            method: self.method(),
+            version: self.version(),
+        })
+    }
+
+    /// The method's own threshold for `map` (see [`ChangeDetector::threshold`]).
+    fn default_threshold(&self, map: &ChangeMap) -> f32 {
+        let mut histogram = EvidenceHistogram::default();
+        histogram.add(&map.probability);
+        self.threshold(&histogram)
+    }
+}
+
+/// A change detector fitted to one pair: it maps any window of that pair as the whole-image run
+/// would, given [`FittedDetector::context`] pixels around it.
+pub trait FittedDetector {
+    /// Pixels of context needed on each side of a window (0 for per-pixel methods); a multiple
+    /// of [`FittedDetector::alignment`].
+    fn context(&self) -> usize;
+
+    /// Windows must start at multiples of this many pixels (the network's strided convolutions
+    /// are not shift-invariant); 1 for per-pixel methods.
+    fn alignment(&self) -> usize;
+
+    /// Change probability of every pixel of two windows of the pair (the same window of each),
+    /// row-major; NaN where either has no data.
+    fn window_probability(&self, before: &Raster, after: &Raster) -> Result<Vec<f32>, DetectError>;
 }

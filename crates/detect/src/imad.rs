@@ -6,18 +6,23 @@
 //! `bands` degrees of freedom where nothing changed. Each iteration weights every pixel by its
 //! no-change probability, so the statistics come to describe the unchanged background.
 //!
-//! Speed: the statistics are estimated on a regular sample of at most
-//! [`Imad::max_sample_pixels`] valid pixels (all of them for small images); the converged
-//! transform is then applied to every pixel once, in parallel.
+//! Speed and memory: the statistics are estimated on a regular sample of at most
+//! [`Imad::max_sample_pixels`] valid pixels (every `n / max_sample_pixels`-th pixel in row-major
+//! order; all of them for small images), gathered from the pair a strip of rows at a time, and
+//! the iterations run on that sample only. The converged transform is then applied to each
+//! pixel once, in parallel, window by window when the pair is too large for memory
+//! ([`ChangeDetector::fit`]); the sample is the same either way, so a windowed run gives the
+//! whole-image probabilities.
 
 use rayon::prelude::*;
 
-use raster::Raster;
+use raster::{Raster, RasterSource};
 
-use crate::change_map::{ChangeDetector, ChangeMap, DetectError};
+use crate::change_map::{check_pair, ChangeDetector, ChangeMap, DetectError, FittedDetector};
 use crate::chi_square::{chi_square_cdf, chi_square_sf};
 use crate::linalg::{cholesky, solve_lower, solve_lower_transposed, symmetric_eigen};
-use crate::threshold::otsu_log_evidence;
+use crate::strips::for_each_strip_pair;
+use crate::threshold::EvidenceHistogram;
 
 /// The iMAD change detector and its settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,27 +86,57 @@ impl MadTransform {
     }
 }
 
+/// iMAD fitted to one pair: the converged MAD transform and how it converged.
+struct FittedImad {
+    transform: MadTransform,
+    correlations: Vec<f64>,
+    iterations: usize,
+    converged: bool,
+}
+
+impl FittedDetector for FittedImad {
+    fn context(&self) -> usize {
+        0
+    }
+
+    fn alignment(&self) -> usize {
+        1
+    }
+
+    fn window_probability(&self, before: &Raster, after: &Raster) -> Result<Vec<f32>, DetectError> {
+        check_pair(before, after)?;
+        Ok(change_probability(before, after, &self.transform))
+    }
+}
+
 impl Imad {
     /// Runs iMAD on two rasters of the same grid size and band count.
     pub fn analyse(&self, before: &Raster, after: &Raster) -> Result<ImadOutcome, DetectError> {
-        let (width, height) = (before.grid.width, before.grid.height);
-        if (width, height) != (after.grid.width, after.grid.height) {
-            return Err(DetectError::GridMismatch {
-                before_width: width,
-                before_height: height,
-                after_width: after.grid.width,
-                after_height: after.grid.height,
-            });
-        }
-        if before.band_count != after.band_count {
-            return Err(DetectError::BandMismatch {
-                before: before.band_count,
-                after: after.band_count,
-            });
-        }
-        let bands = before.band_count;
+        let fitted = self.fit_pair(before, after)?;
+        let probability = fitted.window_probability(before, after)?;
+        Ok(ImadOutcome {
+            change: ChangeMap {
+                grid: before.grid.clone(),
+                probability,
+                method: self.method(),
+                version: self.version(),
+            },
+            canonical_correlations: fitted.correlations,
+            iterations: fitted.iterations,
+            converged: fitted.converged,
+        })
+    }
+
+    /// The reweighting iterations on the pair's sample.
+    fn fit_pair(
+        &self,
+        before: &dyn RasterSource,
+        after: &dyn RasterSource,
+    ) -> Result<FittedImad, DetectError> {
+        check_pair(before, after)?;
+        let bands = before.band_count();
         let k2 = 2 * bands;
-        let sample = self.sample(before, after);
+        let sample = self.sample(before, after)?;
         let count = sample.len() / k2;
         if count < 10 * k2 {
             return Err(DetectError::TooFewPixels { valid: count });
@@ -110,7 +145,7 @@ impl Imad {
         let mut weights = vec![1.0f64; count];
         let mut previous: Option<Vec<f64>> = None;
         let mut iterations = 0;
-        let (transform, correlations, converged) = loop {
+        loop {
             iterations += 1;
             let covariance = weighted_covariance(&sample, &weights, k2);
             let (mut transform, correlations) = canonical_mads(&covariance, bands)?;
@@ -121,55 +156,70 @@ impl Imad {
                     .all(|(a, b)| (a - b).abs() < self.tolerance)
             });
             if settled || iterations >= self.max_iterations {
-                break (transform, correlations, settled);
+                return Ok(FittedImad {
+                    transform,
+                    correlations,
+                    iterations,
+                    converged: settled,
+                });
             }
             weights
                 .par_iter_mut()
                 .zip(sample.par_chunks(k2))
                 .for_each(|(w, values)| *w = chi_square_sf(transform.chi_square(values), bands));
             previous = Some(correlations);
-        };
-
-        let probability = change_probability(before, after, &transform);
-        Ok(ImadOutcome {
-            change: ChangeMap {
-                grid: before.grid.clone(),
-                probability,
-                method: "imad".to_string(),
-                version: env!("CARGO_PKG_VERSION").to_string(),
-            },
-            canonical_correlations: correlations,
-            iterations,
-            converged,
-        })
+        }
     }
 
-    /// A regular sample of at most `max_sample_pixels` pixels with data in both rasters, as
-    /// `[x.., y..]` vectors (f64, pixel-interleaved).
-    fn sample(&self, before: &Raster, after: &Raster) -> Vec<f64> {
-        let n = before.grid.width * before.grid.height;
+    /// A regular sample of at most `max_sample_pixels` pixels with data in both sources (every
+    /// `stride`-th pixel in row-major order), as `[x.., y..]` vectors (f64, pixel-interleaved),
+    /// gathered a strip at a time.
+    fn sample(
+        &self,
+        before: &dyn RasterSource,
+        after: &dyn RasterSource,
+    ) -> Result<Vec<f64>, DetectError> {
+        let width = before.grid().width;
+        let n = width * before.grid().height;
         let stride = n.div_ceil(self.max_sample_pixels.max(1)).max(1);
-        let bands = before.band_count;
+        let bands = before.band_count();
         let mut sample = Vec::with_capacity((n / stride + 1) * 2 * bands);
         let mut values = vec![0.0; 2 * bands];
-        for i in (0..n).step_by(stride) {
-            if pixel_values(before, after, i, &mut values) {
-                sample.extend_from_slice(&values);
+        for_each_strip_pair(before, after, |row, b: Raster, a: Raster| {
+            let start = row * width;
+            let end = start + b.grid.width * b.grid.height;
+            for i in (start.div_ceil(stride) * stride..end).step_by(stride) {
+                if pixel_values(&b, &a, i - start, &mut values) {
+                    sample.extend_from_slice(&values);
+                }
             }
-        }
-        sample
+            Ok::<(), DetectError>(())
+        })?;
+        Ok(sample)
     }
 }
 
 impl ChangeDetector for Imad {
-    fn probability(&self, before: &Raster, after: &Raster) -> Result<ChangeMap, DetectError> {
-        Ok(self.analyse(before, after)?.change)
+    fn method(&self) -> String {
+        "imad".to_string()
     }
 
-    /// Otsu's threshold on the log-evidence of the map (see [`otsu_log_evidence`]), never
+    fn version(&self) -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
+
+    fn fit<'a>(
+        &'a self,
+        before: &dyn RasterSource,
+        after: &dyn RasterSource,
+    ) -> Result<Box<dyn FittedDetector + 'a>, DetectError> {
+        Ok(Box::new(self.fit_pair(before, after)?))
+    }
+
+    /// Otsu's threshold on the log-evidence of the map (see [`EvidenceHistogram`]), never
     /// below [`Imad::min_probability`].
-    fn default_threshold(&self, map: &ChangeMap) -> f32 {
-        otsu_log_evidence(&map.probability, self.min_probability)
+    fn threshold(&self, histogram: &EvidenceHistogram) -> f32 {
+        histogram.otsu_threshold(self.min_probability)
     }
 }
 

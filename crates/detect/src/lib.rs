@@ -1,6 +1,6 @@
 //! Change detection between two co-registered rasters of one grid.
 //!
-//! A [`ChangeDetector`] (iMAD here; the learned network later) makes a [`ChangeMap`] of
+//! A [`ChangeDetector`] (iMAD, or the learned [`net`]) makes a [`ChangeMap`] of
 //! per-pixel change probability and recommends a threshold; [`extract_changes`] turns the map
 //! into [`Change`] objects with exact pixel-edge outlines ([`polygonize`]); [`evaluate`]
 //! measures a detector against labelled pairs.
@@ -35,6 +35,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod bands;
 pub mod change_map;
 pub mod chi_square;
 pub mod components;
@@ -47,12 +48,15 @@ pub mod objects;
 pub mod oscd;
 pub mod png_image;
 pub mod polygonize;
+mod strips;
 pub mod threshold;
+pub mod windowed;
 
 #[cfg(test)]
 mod test_scenes;
 
-pub use change_map::{ChangeDetector, ChangeMap, DetectError};
+pub use bands::{BandError, SelectedBands, SelectedPairBands};
+pub use change_map::{check_pair, ChangeDetector, ChangeMap, DetectError, FittedDetector};
 pub use chi_square::{chi_square_cdf, chi_square_sf};
 pub use components::Components;
 pub use eval::{
@@ -60,9 +64,11 @@ pub use eval::{
 };
 pub use imad::{Imad, ImadOutcome};
 pub use objects::{
-    clean_mask, extract_changes, pixel_area_m2, Change, CleanupRules, Direction, MinArea,
+    changes_of_mask, clean, clean_mask, extract_changes, pixel_area_m2, Change, CleanupRules,
+    Direction, MinArea,
 };
 pub use oscd::{OscdFolder, OSCD_BANDS};
 pub use png_image::{pixel_grid, read_png, read_png_label, PngError};
 pub use polygonize::{polygonize, Polygon};
-pub use threshold::otsu_log_evidence;
+pub use threshold::{otsu_log_evidence, EvidenceHistogram};
+pub use windowed::{detect_to_geotiffs, ProbabilityWindows, WindowedDetection};

@@ -11,12 +11,13 @@
 
 use serde::Serialize;
 
-use raster::{Grid, Raster};
+use raster::{Grid, Raster, RasterSource, SampleType};
 
 use crate::change_map::{ChangeMap, DetectError};
 use crate::components::Components;
 use crate::morphology::{close, open};
 use crate::polygonize::{polygonize, Polygon};
+use crate::strips::for_each_strip;
 
 /// The texture ratio at or above which a change is [`Direction::Appeared`] (its inverse or
 /// below: [`Direction::Removed`]).
@@ -122,15 +123,24 @@ pub fn clean_mask(
     threshold: f32,
     rules: &CleanupRules,
 ) -> Result<Vec<bool>, DetectError> {
-    let (w, h) = (map.grid.width, map.grid.height);
-    let mut mask = map.mask(threshold);
+    clean(map.mask(threshold), &map.grid, rules)
+}
+
+/// `mask` (row-major on `grid`) opened, closed and without regions smaller than the rules'
+/// minimum area.
+pub fn clean(
+    mut mask: Vec<bool>,
+    grid: &Grid,
+    rules: &CleanupRules,
+) -> Result<Vec<bool>, DetectError> {
+    let (w, h) = (grid.width, grid.height);
     if rules.opening_radius > 0 {
         mask = open(&mask, w, h, rules.opening_radius);
     }
     if rules.closing_radius > 0 {
         mask = close(&mask, w, h, rules.closing_radius);
     }
-    let min_px = rules.min_area.pixels(&map.grid)?;
+    let min_px = rules.min_area.pixels(grid)?;
     Ok(Components::label(&mask, w, h).mask_at_least(min_px))
 }
 
@@ -143,34 +153,48 @@ pub fn extract_changes(
     threshold: f32,
     rules: &CleanupRules,
 ) -> Result<Vec<Change>, DetectError> {
-    let (w, h) = (map.grid.width, map.grid.height);
     let mask = clean_mask(map, threshold, rules)?;
-    let components = Components::label(&mask, w, h);
+    let mut probability = Raster::filled(map.grid.clone(), 1, 0.0, SampleType::F32);
+    probability.data.copy_from_slice(&map.probability);
+    changes_of_mask(&mask, &map.grid, &probability, before, after)
+}
+
+/// The changes of a cleaned change mask (row-major on `grid`), with outlines, areas, mean
+/// probability (from `probability`, a one-band source on `grid`) and direction (from `before`
+/// and `after`). The sources are read a strip at a time, so memory follows the mask and its
+/// region labels, not the images.
+pub fn changes_of_mask(
+    mask: &[bool],
+    grid: &Grid,
+    probability: &dyn RasterSource,
+    before: &dyn RasterSource,
+    after: &dyn RasterSource,
+) -> Result<Vec<Change>, DetectError> {
+    let (w, h) = (grid.width, grid.height);
+    let components = Components::label(mask, w, h);
     let polygons = polygonize(&components);
-    let texture_before = Texture::of(before);
-    let texture_after = Texture::of(after);
     let count = components.count();
+    let texture_before = Texture::of(before, &components)?;
+    let texture_after = Texture::of(after, &components)?;
     let mut probability_sum = vec![0.0f64; count];
-    let mut before_sum = vec![0.0f64; count];
-    let mut after_sum = vec![0.0f64; count];
-    for (i, &label) in components.labels.iter().enumerate() {
-        if label == 0 {
-            continue;
+    for_each_strip(probability, |row, strip: Raster| {
+        let labels = &components.labels[row * w..row * w + strip.data.len()];
+        for (&label, &p) in labels.iter().zip(&strip.data) {
+            if label > 0 {
+                probability_sum[label as usize - 1] += f64::from(p);
+            }
         }
-        let k = label as usize - 1;
-        probability_sum[k] += f64::from(map.probability[i]);
-        before_sum[k] += texture_before.contrast[i];
-        after_sum[k] += texture_after.contrast[i];
-    }
-    let pixel_m2 = pixel_area_m2(&map.grid);
+        Ok::<(), DetectError>(())
+    })?;
+    let pixel_m2 = pixel_area_m2(grid);
     Ok(polygons
         .into_iter()
         .enumerate()
         .map(|(k, polygon)| {
             let area_px = components.areas[k];
             let n = area_px as f64;
-            let relative_before = before_sum[k] / n / texture_before.scene_mean;
-            let relative_after = after_sum[k] / n / texture_after.scene_mean;
+            let relative_before = texture_before.region_sum[k] / n / texture_before.scene_mean;
+            let relative_after = texture_after.region_sum[k] / n / texture_after.scene_mean;
             let texture_ratio = relative_after / relative_before;
             let direction = if texture_ratio >= DIRECTION_RATIO {
                 Direction::Appeared
@@ -191,55 +215,85 @@ pub fn extract_changes(
         .collect())
 }
 
-/// Local contrast of a raster's brightness (mean over bands): per pixel the mean absolute
-/// difference to its 4 neighbours inside the image, and the scene mean of that.
+/// Local contrast of an image's brightness (mean over bands): per pixel the mean absolute
+/// difference to its 4 neighbours inside the image, summed per region, and the scene mean.
 struct Texture {
-    contrast: Vec<f64>,
+    region_sum: Vec<f64>,
     scene_mean: f64,
 }
 
 impl Texture {
-    fn of(raster: &Raster) -> Texture {
-        let (w, h) = (raster.grid.width, raster.grid.height);
-        let n = w * h;
-        let bands = raster.band_count.max(1);
-        let brightness: Vec<f64> = (0..n)
-            .map(|i| {
-                (0..raster.band_count)
-                    .map(|b| f64::from(raster.data[b * n + i]))
-                    .sum::<f64>()
-                    / bands as f64
-            })
-            .collect();
-        let mut contrast = vec![0.0; n];
+    /// Reads `source` a strip at a time (strips aligned with the strips other passes read, so
+    /// that no tile is decoded twice), keeping the brightness of the rows above and below the
+    /// row being measured.
+    fn of(source: &dyn RasterSource, components: &Components) -> Result<Texture, DetectError> {
+        let w = source.grid().width;
+        let mut texture = Texture {
+            region_sum: vec![0.0; components.count()],
+            scene_mean: 0.0,
+        };
         let (mut total, mut counted) = (0.0, 0usize);
-        for r in 0..h {
-            for c in 0..w {
-                let i = r * w + c;
-                let neighbours = [
-                    (c > 0).then(|| i - 1),
-                    (c + 1 < w).then(|| i + 1),
-                    (r > 0).then(|| i - w),
-                    (r + 1 < h).then(|| i + w),
-                ];
-                let (sum, k) = neighbours
-                    .into_iter()
-                    .flatten()
-                    .map(|j| (brightness[j] - brightness[i]).abs())
-                    .filter(|d| d.is_finite())
-                    .fold((0.0, 0usize), |(s, k), d| (s + d, k + 1));
-                if k > 0 {
-                    contrast[i] = sum / k as f64;
-                    total += contrast[i];
-                    counted += 1;
+        let mut measure =
+            |row: usize, above: Option<&[f64]>, current: &[f64], below: Option<&[f64]>| {
+                let labels = &components.labels[row * w..(row + 1) * w];
+                for (c, &label) in labels.iter().enumerate() {
+                    let neighbours = [
+                        c.checked_sub(1).map(|j| current[j]),
+                        current.get(c + 1).copied(),
+                        above.map(|a| a[c]),
+                        below.map(|b| b[c]),
+                    ];
+                    let (sum, k) = neighbours
+                        .into_iter()
+                        .flatten()
+                        .map(|v| (v - current[c]).abs())
+                        .filter(|d| d.is_finite())
+                        .fold((0.0, 0usize), |(s, k), d| (s + d, k + 1));
+                    if k > 0 {
+                        let contrast = sum / k as f64;
+                        total += contrast;
+                        counted += 1;
+                        if label > 0 {
+                            texture.region_sum[label as usize - 1] += contrast;
+                        }
+                    }
                 }
+            };
+        // The rows above and at the row waiting for its lower neighbour.
+        let (mut above, mut pending): (Option<Vec<f64>>, Option<Vec<f64>>) = (None, None);
+        let mut row = 0;
+        for_each_strip(source, |_, strip: Raster| {
+            let brightness = brightness(&strip);
+            for next in brightness.chunks_exact(w) {
+                if let Some(current) = &pending {
+                    measure(row, above.as_deref(), current, Some(next));
+                    row += 1;
+                }
+                above = pending.take();
+                pending = Some(next.to_vec());
             }
+            Ok::<(), DetectError>(())
+        })?;
+        if let Some(current) = &pending {
+            measure(row, above.as_deref(), current, None);
         }
-        Texture {
-            contrast,
-            scene_mean: (total / counted.max(1) as f64).max(f64::MIN_POSITIVE),
-        }
+        texture.scene_mean = (total / counted.max(1) as f64).max(f64::MIN_POSITIVE);
+        Ok(texture)
     }
+}
+
+/// The mean over bands of each pixel of `raster`.
+fn brightness(raster: &Raster) -> Vec<f64> {
+    let n = raster.grid.width * raster.grid.height;
+    let bands = raster.band_count.max(1);
+    (0..n)
+        .map(|i| {
+            (0..raster.band_count)
+                .map(|b| f64::from(raster.data[b * n + i]))
+                .sum::<f64>()
+                / bands as f64
+        })
+        .collect()
 }
 
 #[cfg(test)]

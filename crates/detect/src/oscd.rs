@@ -123,4 +123,29 @@ mod tests {
         let covered = pair.after.band(0).iter().filter(|v| v.is_finite()).count();
         assert!(covered * 100 >= n * 95, "{covered} of {n} covered");
     }
+
+    #[test]
+    fn the_network_evaluates_a_city_on_its_red_green_blue_bands() {
+        use crate::bands::SelectedPairBands;
+        use crate::eval::evaluate;
+        use crate::net::{shipped_weights, NetDetector};
+        use crate::objects::CleanupRules;
+
+        let mut folder = OscdFolder::open(&testkit::shared_data().join("oscd")).unwrap();
+        folder.names.retain(|n| n == "bercy");
+        let rgb = SelectedPairBands::new(Box::new(folder.clone()), &[3, 2, 1]);
+        let net = NetDetector::load(&shipped_weights()).unwrap();
+        let report = evaluate(&net, &rgb, &CleanupRules::default()).unwrap();
+        assert_eq!((report.pairs, report.method.as_str()), (1, "net"));
+        let c = report.confusion;
+        let total = c.true_positive + c.false_positive + c.false_negative + c.true_negative;
+        assert_eq!(total, 360 * 395);
+        assert!(
+            c.true_positive + c.false_negative > 0,
+            "bercy has labelled change"
+        );
+        // All four bands are not what the network takes.
+        let err = evaluate(&net, &folder, &CleanupRules::default()).unwrap_err();
+        assert!(err.to_string().contains("4 bands"), "{err}");
+    }
 }

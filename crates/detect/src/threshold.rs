@@ -27,31 +27,69 @@ fn log_evidence(p: f64) -> f64 {
 /// the log-evidence of `probability`, at least `min_probability`. NaN pixels are ignored; with
 /// no valid pixel the floor is returned.
 pub fn otsu_log_evidence(probability: &[f32], min_probability: f32) -> f32 {
-    let (lo, hi) = (log_evidence(0.0), log_evidence(1.0));
-    let bin_width = (hi - lo) / BINS as f64;
-    let histogram = probability
-        .par_chunks(1 << 14)
-        .fold(
-            || vec![0u64; BINS],
-            |mut h, chunk| {
-                for &p in chunk.iter().filter(|p| !p.is_nan()) {
-                    let bin = ((log_evidence(f64::from(p)) - lo) / bin_width) as usize;
-                    h[bin.min(BINS - 1)] += 1;
-                }
-                h
-            },
-        )
-        .reduce(
-            || vec![0u64; BINS],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
-    let cut = otsu_cut(&histogram);
-    let evidence = lo + cut as f64 * bin_width;
-    let threshold = (1.0 - (-evidence.exp()).exp()) as f32;
-    threshold.max(min_probability)
+    let mut histogram = EvidenceHistogram::default();
+    histogram.add(probability);
+    histogram.otsu_threshold(min_probability)
+}
+
+/// The histogram of the log-evidence of change probabilities, filled a window at a time so
+/// that the threshold of a map too large for memory is the one its whole would give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceHistogram {
+    counts: Vec<u64>,
+}
+
+impl Default for EvidenceHistogram {
+    fn default() -> Self {
+        EvidenceHistogram {
+            counts: vec![0; BINS],
+        }
+    }
+}
+
+impl EvidenceHistogram {
+    fn range() -> (f64, f64) {
+        (log_evidence(0.0), log_evidence(1.0))
+    }
+
+    /// Counts the valid (not NaN) probabilities of `probability`.
+    pub fn add(&mut self, probability: &[f32]) {
+        let (lo, hi) = Self::range();
+        let bin_width = (hi - lo) / BINS as f64;
+        let counts = probability
+            .par_chunks(1 << 14)
+            .fold(
+                || vec![0u64; BINS],
+                |mut h, chunk| {
+                    for &p in chunk.iter().filter(|p| !p.is_nan()) {
+                        let bin = ((log_evidence(f64::from(p)) - lo) / bin_width) as usize;
+                        h[bin.min(BINS - 1)] += 1;
+                    }
+                    h
+                },
+            )
+            .reduce(
+                || vec![0u64; BINS],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
+        self.counts
+            .iter_mut()
+            .zip(&counts)
+            .for_each(|(x, y)| *x += y);
+    }
+
+    /// Otsu's threshold on the counted log-evidence, as a probability, at least
+    /// `min_probability` (the floor when nothing was counted).
+    pub fn otsu_threshold(&self, min_probability: f32) -> f32 {
+        let (lo, hi) = Self::range();
+        let cut = otsu_cut(&self.counts);
+        let evidence = lo + cut as f64 * (hi - lo) / BINS as f64;
+        let threshold = (1.0 - (-evidence.exp()).exp()) as f32;
+        threshold.max(min_probability)
+    }
 }
 
 /// The bin index `t` that maximises the between-class variance of bins `..t` and `t..`; when
@@ -104,5 +142,25 @@ mod tests {
         let p: Vec<f32> = (0..1000).map(|i| i as f32 / 1000.0).collect();
         assert_eq!(otsu_log_evidence(&p, 0.99), 0.99);
         assert_eq!(otsu_log_evidence(&[f32::NAN; 4], 0.95), 0.95);
+    }
+
+    #[test]
+    fn a_histogram_filled_in_parts_gives_the_whole_threshold() {
+        let p: Vec<f32> = (0..5000)
+            .map(|i| {
+                if i % 7 == 0 {
+                    0.999_999
+                } else {
+                    0.3 + (i % 50) as f32 / 200.0
+                }
+            })
+            .collect();
+        let mut parts = EvidenceHistogram::default();
+        for chunk in p.chunks(333) {
+            parts.add(chunk);
+        }
+        let whole = otsu_log_evidence(&p, 0.5);
+        assert!(whole > 0.9 && whole < 0.999_999, "{whole}");
+        assert_eq!(parts.otsu_threshold(0.5), whole);
     }
 }

@@ -1,20 +1,20 @@
 //! Change objects as the analyst's tools read them: GeoJSON in longitude/latitude.
 
 use anyhow::Result;
-use detect::{Change, ChangeMap};
-use raster::{CoordTransform, Crs};
+use detect::Change;
+use raster::{CoordTransform, Crs, Grid};
 
-/// The changes as a GeoJSON FeatureCollection: longitude/latitude (EPSG:4326) for
-/// georeferenced maps, pixel coordinates otherwise.
-pub fn changes_geojson(map: &ChangeMap, changes: &[Change]) -> Result<String> {
-    let to_lonlat = if map.grid.crs.proj4.trim().is_empty() {
+/// The changes (outlined in pixel corners of `grid`) as a GeoJSON FeatureCollection:
+/// longitude/latitude (EPSG:4326) for georeferenced grids, pixel coordinates otherwise.
+pub fn changes_geojson(grid: &Grid, changes: &[Change]) -> Result<String> {
+    let to_lonlat = if grid.crs.proj4.trim().is_empty() {
         None
     } else {
-        Some(CoordTransform::new(&map.grid.crs, &Crs::wgs84())?)
+        Some(CoordTransform::new(&grid.crs, &Crs::wgs84())?)
     };
     let mut features = Vec::with_capacity(changes.len());
     for change in changes {
-        let outline = change.polygon.transformed(&map.grid.transform);
+        let outline = change.polygon.transformed(&grid.transform);
         let mut rings = vec![outline.exterior];
         rings.extend(outline.holes);
         if let Some(t) = &to_lonlat {

@@ -54,6 +54,8 @@ enum Command {
     Train(commands::train::TrainArgs),
     /// Measure a change method on labelled pairs (precision, recall, F1, IoU).
     Eval(commands::eval::EvalArgs),
+    /// Measure the change methods' speed and peak memory on generated pairs.
+    Bench(commands::bench::BenchArgs),
     /// Run the whole system on a generated site whose truth is known, and check it.
     Demo(commands::demo::DemoArgs),
     /// Write a made-up site over five dates with known truth (for trying and testing).
@@ -101,6 +103,7 @@ fn main() -> ExitCode {
         Command::Detect(a) => commands::detect::run(&ctx, a).map_err(Failure::from),
         Command::Train(a) => commands::train::run(&ctx, a).map_err(Failure::from),
         Command::Eval(a) => commands::eval::run(&ctx, a).map_err(Failure::from),
+        Command::Bench(a) => commands::bench::run(&ctx, a).map_err(Failure::from),
         Command::Demo(a) => commands::demo::run(&ctx, a).map_err(Failure::from),
         Command::Synth(a) => commands::synth::run(&ctx, a).map_err(Failure::from),
         Command::Event(c) => commands::event::run(&ctx, c).map_err(Failure::from),

@@ -3,10 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use raster::Raster;
+use raster::{Raster, RasterSource};
 
-use super::{load_checkpoint, CheckpointInfo, Device, NetError, NetPredictor};
-use crate::change_map::{ChangeDetector, ChangeMap, DetectError};
+use super::{load_checkpoint, CheckpointInfo, Device, NetError, NetPredictor, Standardisation};
+use crate::change_map::{check_pair, ChangeDetector, DetectError, FittedDetector};
+use crate::threshold::EvidenceHistogram;
 
 /// The weights shipped with sitewatch (see `weights/MODEL_CARD.md` beside this crate).
 pub fn shipped_weights() -> PathBuf {
@@ -38,30 +39,87 @@ impl NetDetector {
     }
 }
 
+/// The network fitted to one pair: each image's standardisation, gathered from all of it.
+struct FittedNet<'a> {
+    predictor: &'a NetPredictor,
+    before: Standardisation,
+    after: Standardisation,
+}
+
+impl FittedDetector for FittedNet<'_> {
+    fn context(&self) -> usize {
+        self.predictor.context()
+    }
+
+    fn alignment(&self) -> usize {
+        self.predictor.size_multiple()
+    }
+
+    fn window_probability(&self, before: &Raster, after: &Raster) -> Result<Vec<f32>, DetectError> {
+        check_pair(before, after)?;
+        let (width, height) = (before.grid.width, before.grid.height);
+        let mut probability = self.predictor.predict_standardised(
+            &self.before.apply(before),
+            &self.after.apply(after),
+            width,
+            height,
+        );
+        // Where either date has no data the network saw zeros: no evidence either way.
+        let n = width * height;
+        for raster in [before, after] {
+            for (i, p) in probability.iter_mut().enumerate() {
+                if (0..raster.band_count).any(|b| {
+                    let v = raster.data[b * n + i];
+                    !v.is_finite() || raster.is_nodata(v)
+                }) {
+                    *p = f32::NAN;
+                }
+            }
+        }
+        Ok(probability)
+    }
+}
+
 impl ChangeDetector for NetDetector {
-    fn probability(&self, before: &Raster, after: &Raster) -> Result<ChangeMap, DetectError> {
-        let probability = self
-            .predictor
-            .predict(before, after)
-            .map_err(|e| DetectError::Network(e.to_string()))?;
+    fn method(&self) -> String {
+        "net".to_string()
+    }
+
+    fn version(&self) -> String {
         let name = self
             .weights
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok(ChangeMap {
-            grid: before.grid.clone(),
-            probability,
-            method: "net".to_string(),
-            version: format!(
-                "{name} (architecture v{}, {} steps, seed {})",
-                self.info.arch_version, self.info.steps, self.info.seed
-            ),
-        })
+        format!(
+            "{name} (architecture v{}, {} steps, seed {})",
+            self.info.arch_version, self.info.steps, self.info.seed
+        )
+    }
+
+    /// Gathers each image's band statistics (a pass over each, a strip at a time).
+    fn fit<'a>(
+        &'a self,
+        before: &dyn RasterSource,
+        after: &dyn RasterSource,
+    ) -> Result<Box<dyn FittedDetector + 'a>, DetectError> {
+        check_pair(before, after)?;
+        if before.band_count() != self.predictor.bands() {
+            return Err(DetectError::Network(format!(
+                "the images have {} bands but the network takes {} (pick them with --bands)",
+                before.band_count(),
+                self.predictor.bands()
+            )));
+        }
+        Ok(Box::new(FittedNet {
+            predictor: &self.predictor,
+            before: Standardisation::of_source(before)?,
+            after: Standardisation::of_source(after)?,
+        }))
     }
 
     /// The network is trained with a balanced loss, so 0.5 is its own decision boundary.
-    fn default_threshold(&self, _map: &ChangeMap) -> f32 {
+    fn threshold(&self, _histogram: &EvidenceHistogram) -> f32 {
         0.5
     }
 }

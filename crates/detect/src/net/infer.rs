@@ -1,7 +1,9 @@
 //! Running the change network on rasters of any size.
 //!
 //! Both images are standardised as a whole (so that a tile sees the same values it would in
-//! an untiled run), then cut into overlapping square tiles. Each tile's probabilities are
+//! an untiled run; for scenes too large for memory the statistics are gathered first and
+//! applied to each window, see [`NetPredictor::predict_standardised`]), then cut into
+//! overlapping square tiles. Each tile's probabilities are
 //! weighted by a window that is 1 inside and falls smoothly (raised cosine) to near 0 across
 //! the overlap on sides that have a neighbouring tile, and the weighted sum is normalised:
 //! the border pixels of a tile, which lack context, hardly count, and there are no seams.
@@ -12,7 +14,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use raster::Raster;
 
 use super::model::{ChangeNet, NetArch};
-use super::standardise::standardise;
+use super::standardise::Standardisation;
 use super::NetError;
 
 /// A trained change network ready to turn BEFORE/AFTER rasters into change probabilities.
@@ -120,16 +122,38 @@ impl NetPredictor {
                 )));
             }
         }
+        let before = Standardisation::of(before).apply(before);
+        let after = Standardisation::of(after).apply(after);
+        Ok(self.predict_standardised(&before, &after, width, height))
+    }
+
+    /// Pixels of context a window needs on each side so that its probabilities match an
+    /// untiled run's (the tile overlap, in whole size multiples).
+    pub fn context(&self) -> usize {
+        let multiple = self.arch.size_multiple();
+        self.overlap.div_ceil(multiple) * multiple
+    }
+
+    /// The bands each image must have.
+    pub fn bands(&self) -> usize {
+        self.arch.bands
+    }
+
+    /// Input windows must start at multiples of this (the strided convolutions' period).
+    pub fn size_multiple(&self) -> usize {
+        self.arch.size_multiple()
+    }
+
+    /// The per-pixel change probability of two already standardised images (band-sequential
+    /// planes of `width` x `height`), tiled and blended.
+    pub fn predict_standardised(
+        &self,
+        before: &[f32],
+        after: &[f32],
+        width: usize,
+        height: usize,
+    ) -> Vec<f32> {
         let n = width * height;
-        let prepare = |raster: &Raster| {
-            let valid: Vec<bool> = (0..n)
-                .map(|i| (0..raster.band_count).all(|b| !raster.is_nodata(raster.data[b * n + i])))
-                .collect();
-            let mut planes = raster.data.clone();
-            standardise(&mut planes, n, |i| valid[i]);
-            planes
-        };
-        let (before, after) = (prepare(before), prepare(after));
         let multiple = self.arch.size_multiple();
         let tile = self.tile.div_ceil(multiple) * multiple;
         let overlap = self.overlap.min(tile / 2).div_ceil(multiple) * multiple;
@@ -155,7 +179,7 @@ impl NetPredictor {
                     out
                 };
                 let probabilities =
-                    self.tile_probabilities(cut(&before), cut(&after), [tile_w, tile_h]);
+                    self.tile_probabilities(cut(before), cut(after), [tile_w, tile_h]);
                 for r in 0..tile_h.min(height - row0) {
                     let wr = window_weight(r, row0, tile_h, height, overlap);
                     for c in 0..tile_w.min(width - col0) {
@@ -167,7 +191,7 @@ impl NetPredictor {
                 }
             }
         }
-        Ok(sum.iter().zip(&weight).map(|(s, w)| s / w).collect())
+        sum.iter().zip(&weight).map(|(s, w)| s / w).collect()
     }
 }
 

@@ -25,7 +25,7 @@ pub use data::{load_pairs, LabelledPair};
 pub use detector::{shipped_weights, NetDetector};
 pub use infer::NetPredictor;
 pub use model::{ChangeNet, NetArch};
-pub use standardise::standardise;
+pub use standardise::{standardise, Standardisation};
 pub use train::{train, TrainConfig, TrainReport};
 
 use std::path::PathBuf;

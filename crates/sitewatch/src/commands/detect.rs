@@ -4,10 +4,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
-use detect::{extract_changes, read_png, ChangeDetector, ChangeMap, CleanupRules, Imad};
+use detect::{
+    detect_to_geotiffs, extract_changes, read_png, Change, ChangeDetector, ChangeMap, CleanupRules,
+    Imad, SelectedBands,
+};
+use raster::coreg::CorrectionModel;
 use raster::{
-    warp, write_geotiff, GeoTiff, NoCorrection, PixelCorrection, Raster, RasterSource, Resampling,
-    SampleType, WarpOptions, WriteOptions,
+    GeoTiff, Grid, NoCorrection, PixelCorrection, Raster, RasterSource, ReadError, Resampling,
+    SampleType, WarpedSource, Window,
 };
 use serde::Serialize;
 
@@ -25,6 +29,11 @@ pub struct Method {
     /// The network's weights (with `--method net`; default: the shipped weights).
     #[arg(long, value_name = "FILE")]
     weights: Option<PathBuf>,
+    /// The bands to compare, counted from 1, in order (default: all). The network takes red,
+    /// green, blue: `--bands 3,2,1` for blue-green-red-NIR imagery such as Sentinel-2 B02 B03
+    /// B04 B08.
+    #[arg(long, value_delimiter = ',', value_name = "N,N,..")]
+    pub bands: Option<Vec<usize>>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,17 +117,57 @@ struct DetectReport {
 }
 
 pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
-    let scene_ids = (scene_id(&args.before), scene_id(&args.after));
-    let georeferenced = !is_png(&args.before);
-    let (before, after, registration) = match scene_ids {
-        (Some(b), Some(a)) => load_scene_pair(ctx, b, a)?,
-        _ if georeferenced => load_geotiff_pair(&args.before, &args.after)?,
+    let detector = args.method.detector()?;
+    let rules = CleanupRules::default();
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("{}: cannot create the folder", args.output.display()))?;
+    let detection = match (scene_id(&args.before), scene_id(&args.after)) {
+        (Some(b), Some(a)) => {
+            let (before, after, registration) = load_scene_pair(ctx, b, a)?;
+            detect_geotiffs(
+                &args,
+                detector.as_ref(),
+                &before,
+                &after,
+                &rules,
+                registration,
+            )?
+        }
+        _ if !is_png(&args.before) => {
+            let before = GeoTiff::open(&args.before)?;
+            let after = GeoTiff::open(&args.after)?;
+            let (correction, registration) = register(&args, &before, &after)?;
+            let after_source = FloatSamples(&after);
+            let warped = WarpedSource::new(
+                &after_source,
+                before.grid().clone(),
+                Resampling::Bilinear,
+                correction.as_ref(),
+            );
+            detect_geotiffs(
+                &args,
+                detector.as_ref(),
+                &before,
+                &warped,
+                &rules,
+                registration,
+            )?
+        }
         _ => {
-            let (b, a) = load_png_pair(&args.before, &args.after)?;
-            (
-                b,
-                a,
-                Registration {
+            let (before, after) = load_png_pair(&args.before, &args.after)?;
+            let before = read_all(&args.method.select(&before)?)?;
+            let after = read_all(&args.method.select(&after)?)?;
+            let map = detector.probability(&before, &after)?;
+            let threshold = detector.default_threshold(&map);
+            let changes = extract_changes(&map, &before, &after, threshold, &rules)?;
+            Detection {
+                outputs: write_png_maps(&args.output, &map, threshold)?,
+                method: map.method.clone(),
+                version: map.version.clone(),
+                threshold,
+                changes,
+                grid: map.grid,
+                registration: Registration {
                     aligned: false,
                     dx_px: None,
                     dy_px: None,
@@ -127,34 +176,27 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
                         "PNG pairs have no georeferencing and are compared as given".into(),
                     ),
                 },
-            )
+            }
         }
     };
-    let detector = args.method.detector()?;
-    let map = detector.probability(&before, &after)?;
-    let threshold = detector.default_threshold(&map);
-    let changes = extract_changes(&map, &before, &after, threshold, &CleanupRules::default())?;
-
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("{}: cannot create the folder", args.output.display()))?;
-    let mut outputs = if georeferenced {
-        write_geotiff_maps(&args.output, &map, threshold)?
-    } else {
-        write_png_maps(&args.output, &map, threshold)?
-    };
+    let mut outputs = detection.outputs;
     let geojson = args.output.join("changes.geojson");
-    std::fs::write(&geojson, changes_geojson(&map, &changes)?)
-        .with_context(|| format!("{}: cannot write", geojson.display()))?;
+    std::fs::write(
+        &geojson,
+        changes_geojson(&detection.grid, &detection.changes)?,
+    )
+    .with_context(|| format!("{}: cannot write", geojson.display()))?;
     outputs.push(geojson);
 
+    let changes = &detection.changes;
     let report = DetectReport {
-        method: map.method.clone(),
-        version: map.version.clone(),
-        threshold,
+        method: detection.method,
+        version: detection.version,
+        threshold: detection.threshold,
         changes: changes.len(),
         changed_area_m2: changes.iter().map(|c| c.area_m2).sum(),
         changed_area_px: changes.iter().map(|c| c.area_px).sum(),
-        registration,
+        registration: detection.registration,
         outputs,
     };
     ctx.print(&report, |r| {
@@ -174,6 +216,88 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
     });
     Ok(())
 }
+
+impl Method {
+    /// `source` with the bands asked for (all of them when none were).
+    pub fn select<'a>(&self, source: &'a dyn RasterSource) -> Result<SelectedBands<'a>> {
+        let all: Vec<usize> = (1..=source.band_count()).collect();
+        Ok(SelectedBands::new(
+            source,
+            self.bands.as_deref().unwrap_or(&all),
+        )?)
+    }
+}
+
+/// What one detection found and wrote, whichever inputs it came from.
+struct Detection {
+    method: String,
+    version: String,
+    threshold: f32,
+    changes: Vec<Change>,
+    /// The grid of the maps (pixel coordinates for PNG pairs).
+    grid: Grid,
+    registration: Registration,
+    outputs: Vec<PathBuf>,
+}
+
+/// Maps the pair into GeoTIFFs a window at a time (memory follows the window and the mask,
+/// not the scenes: see `detect::windowed`).
+fn detect_geotiffs(
+    args: &DetectArgs,
+    detector: &dyn ChangeDetector,
+    before: &dyn RasterSource,
+    after: &dyn RasterSource,
+    rules: &CleanupRules,
+    registration: Registration,
+) -> Result<Detection> {
+    let (before, after) = (args.method.select(before)?, args.method.select(after)?);
+    let found = detect_to_geotiffs(detector, &before, &after, &args.output, rules)?;
+    Ok(Detection {
+        method: found.method,
+        version: found.version,
+        threshold: found.threshold,
+        changes: found.changes,
+        grid: before.grid().clone(),
+        registration,
+        outputs: found.outputs,
+    })
+}
+
+/// All of a (small) source in memory.
+fn read_all(source: &dyn RasterSource) -> Result<Raster> {
+    Ok(source.read_window(&source.grid().full_window())?)
+}
+
+/// A source seen as floating-point samples, so that pixels a warp cannot fill are NaN (no
+/// data) rather than 0 when the file declares no nodata value.
+struct FloatSamples<'a>(&'a (dyn RasterSource + Sync));
+
+impl RasterSource for FloatSamples<'_> {
+    fn grid(&self) -> &Grid {
+        self.0.grid()
+    }
+
+    fn band_count(&self) -> usize {
+        self.0.band_count()
+    }
+
+    fn nodata(&self) -> Option<f64> {
+        self.0.nodata()
+    }
+
+    fn sample_type(&self) -> SampleType {
+        SampleType::F32
+    }
+
+    fn read_window(&self, window: &Window) -> Result<Raster, ReadError> {
+        self.0.read_window(window)
+    }
+}
+
+/// The largest side of the window of BEFORE that co-registration matches: sub-pixel phase
+/// correlation needs a few hundred pixels, and the whole of a large scene would not fit in
+/// memory.
+const COREG_WINDOW: usize = 2048;
 
 /// A scene id of the catalog, when the argument is a whole number and not an existing file.
 fn scene_id(arg: &Path) -> Option<i64> {
@@ -220,34 +344,52 @@ struct Registration {
     refusal: Option<String>,
 }
 
-/// BEFORE as it is; AFTER co-registered and warped onto BEFORE's grid in one resampling
-/// (bilinear), or only warped when co-registration refuses.
-fn load_geotiff_pair(before: &Path, after: &Path) -> Result<(Raster, Raster, Registration)> {
-    let b = GeoTiff::open(before)?;
-    let b = b.read_window(&b.grid().full_window())?;
-    let a = GeoTiff::open(after)?;
-    if a.band_count() != b.band_count {
+/// How AFTER must be corrected to sit on BEFORE, measured on the central window (at most
+/// `COREG_WINDOW` pixels a side) of BEFORE's grid; no correction when co-registration refuses
+/// (AFTER is then compared as its georeferencing places it).
+fn register(
+    args: &DetectArgs,
+    before: &GeoTiff,
+    after: &GeoTiff,
+) -> Result<(Box<dyn PixelCorrection>, Registration)> {
+    if after.band_count() != before.band_count() {
         bail!(
             "{} has {} bands but {} has {}: the two dates must have the same bands",
-            before.display(),
-            b.band_count,
-            after.display(),
-            a.band_count()
+            args.before.display(),
+            before.band_count(),
+            args.after.display(),
+            after.band_count()
         );
     }
-    let (correction, registration) = match align(&b, &a)? {
-        Ok(alignment) => (
-            Some(alignment.model),
-            Registration {
-                aligned: true,
-                dx_px: Some(alignment.dx),
-                dy_px: Some(alignment.dy),
-                rmse_px: Some(alignment.rmse_px),
-                refusal: None,
-            },
-        ),
+    let grid = before.grid();
+    let (w, h) = (grid.width.min(COREG_WINDOW), grid.height.min(COREG_WINDOW));
+    let window = Window::new((grid.width - w) / 2, (grid.height - h) / 2, w, h);
+    let reference = before.read_window(&window)?;
+    Ok(match align(&reference, after)? {
+        Ok(alignment) => {
+            let (c, r) = (window.col_off as f64, window.row_off as f64);
+            // The model is in the window's pixels: move its centre into the full grid's.
+            let model = match alignment.model {
+                CorrectionModel::Affine { centre, dx, dy } => CorrectionModel::Affine {
+                    centre: (centre.0 + c, centre.1 + r),
+                    dx,
+                    dy,
+                },
+                shift => shift,
+            };
+            (
+                Box::new(model),
+                Registration {
+                    aligned: true,
+                    dx_px: Some(alignment.dx),
+                    dy_px: Some(alignment.dy),
+                    rmse_px: Some(alignment.rmse_px),
+                    refusal: None,
+                },
+            )
+        }
         Err(refusal) => (
-            None,
+            Box::new(NoCorrection),
             Registration {
                 aligned: false,
                 dx_px: None,
@@ -256,31 +398,7 @@ fn load_geotiff_pair(before: &Path, after: &Path) -> Result<(Raster, Raster, Reg
                 refusal: Some(refusal.to_string()),
             },
         ),
-    };
-    let pixel_correction: &dyn PixelCorrection = match &correction {
-        Some(model) => model,
-        None => &NoCorrection,
-    };
-    let options = WarpOptions {
-        correction: pixel_correction,
-        ..WarpOptions::default()
-    };
-    let warped = warp(&a, &b.grid, Resampling::Bilinear, &options)
-        .with_context(|| format!("{}: cannot warp onto {}", after.display(), before.display()))?;
-    let mut after = warped.raster;
-    // Pixels the warp could not fill are nodata for the detector.
-    let fill = after.nodata.unwrap_or(f64::NAN) as f32;
-    for band in 0..after.band_count {
-        for (v, &covered) in after.band_mut(band).iter_mut().zip(&warped.covered) {
-            if !covered {
-                *v = fill;
-            }
-        }
-    }
-    if after.nodata.is_none() {
-        after.nodata = Some(f64::NAN);
-    }
-    Ok((b, after, registration))
+    })
 }
 
 /// Two catalogued scenes of one site on the site grid, each corrected by its stored alignment.
@@ -322,20 +440,6 @@ fn load_scene_pair(
         }),
     };
     Ok((before_raster, after_raster, registration))
-}
-
-fn write_geotiff_maps(dir: &Path, map: &ChangeMap, threshold: f32) -> Result<Vec<PathBuf>> {
-    let mut probability = Raster::filled(map.grid.clone(), 1, 0.0, SampleType::F32);
-    probability.band_mut(0).copy_from_slice(&map.probability);
-    probability.nodata = Some(f64::NAN);
-    let mut mask = Raster::filled(map.grid.clone(), 1, 0.0, SampleType::U8);
-    for (m, &p) in mask.band_mut(0).iter_mut().zip(&map.probability) {
-        *m = f32::from(p >= threshold);
-    }
-    let paths = vec![dir.join("probability.tif"), dir.join("mask.tif")];
-    write_geotiff(&paths[0], &probability, &WriteOptions::default())?;
-    write_geotiff(&paths[1], &mask, &WriteOptions::default())?;
-    Ok(paths)
 }
 
 fn write_png_maps(dir: &Path, map: &ChangeMap, threshold: f32) -> Result<Vec<PathBuf>> {

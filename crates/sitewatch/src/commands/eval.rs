@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use clap::Args;
-use detect::{evaluate, CleanupRules, EvalReport, OscdFolder, PairSource, PngPairFolder};
+use detect::{
+    evaluate, CleanupRules, EvalReport, OscdFolder, PairSource, PngPairFolder, SelectedPairBands,
+};
 
 use crate::commands::detect::Method;
 use crate::output::Context;
@@ -19,7 +21,10 @@ pub struct EvalArgs {
 }
 
 pub fn run(ctx: &Context, args: EvalArgs) -> Result<()> {
-    let source = pair_source(&args.dir)?;
+    let mut source = pair_source(&args.dir)?;
+    if let Some(bands) = &args.method.bands {
+        source = Box::new(SelectedPairBands::new(source, bands));
+    }
     let detector = args.method.detector()?;
     let report = evaluate(detector.as_ref(), source.as_ref(), &CleanupRules::default())?;
     ctx.print(&report, |r| plain(&args.dir, r));

@@ -1,4 +1,5 @@
 pub mod align;
+pub mod bench;
 pub mod buildings;
 pub mod compare;
 pub mod coreg;

@@ -1,0 +1,143 @@
+//! Choosing bands: the network takes three (red, green, blue) where a scene or a labelled set
+//! has more (Sentinel-2's B02 B03 B04 B08 are blue, green, red, near infrared: bands 3, 2, 1
+//! for the network).
+
+use raster::{Grid, Raster, RasterSource, ReadError, SampleType, Window};
+
+use crate::eval::{EvalError, LabelledPair, PairSource};
+
+/// Why a band selection cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("band {band} was asked for but the image has {band_count} bands (bands count from 1)")]
+pub struct BandError {
+    /// The band asked for, counted from 1.
+    pub band: usize,
+    /// The bands the image has.
+    pub band_count: usize,
+}
+
+/// Checks 1-based `bands` against `band_count` and returns them 0-based.
+fn zero_based(bands: &[usize], band_count: usize) -> Result<Vec<usize>, BandError> {
+    bands
+        .iter()
+        .map(|&band| {
+            if band == 0 || band > band_count {
+                Err(BandError { band, band_count })
+            } else {
+                Ok(band - 1)
+            }
+        })
+        .collect()
+}
+
+/// The bands `bands` (0-based, in that order) of `raster`.
+fn pick(raster: Raster, bands: &[usize]) -> Raster {
+    let n = raster.grid.width * raster.grid.height;
+    let data = bands
+        .iter()
+        .flat_map(|&b| raster.data[b * n..(b + 1) * n].iter().copied())
+        .collect();
+    Raster {
+        data,
+        band_count: bands.len(),
+        ..raster
+    }
+}
+
+/// Some bands of a source, in a chosen order.
+pub struct SelectedBands<'a> {
+    source: &'a dyn RasterSource,
+    bands: Vec<usize>,
+}
+
+impl<'a> SelectedBands<'a> {
+    /// Bands `bands` of `source`, counted from 1 as GDAL does (`[3, 2, 1]`: the third, second
+    /// and first).
+    pub fn new(source: &'a dyn RasterSource, bands: &[usize]) -> Result<Self, BandError> {
+        Ok(SelectedBands {
+            bands: zero_based(bands, source.band_count())?,
+            source,
+        })
+    }
+}
+
+impl RasterSource for SelectedBands<'_> {
+    fn grid(&self) -> &Grid {
+        self.source.grid()
+    }
+
+    fn band_count(&self) -> usize {
+        self.bands.len()
+    }
+
+    fn nodata(&self) -> Option<f64> {
+        self.source.nodata()
+    }
+
+    fn sample_type(&self) -> SampleType {
+        self.source.sample_type()
+    }
+
+    fn read_window(&self, window: &Window) -> Result<Raster, ReadError> {
+        Ok(pick(self.source.read_window(window)?, &self.bands))
+    }
+}
+
+/// The pairs of a labelled set with some of their bands, in a chosen order.
+pub struct SelectedPairBands {
+    source: Box<dyn PairSource>,
+    bands: Vec<usize>,
+}
+
+impl SelectedPairBands {
+    /// Bands `bands` (counted from 1) of each pair of `source`; checked as each pair loads.
+    pub fn new(source: Box<dyn PairSource>, bands: &[usize]) -> Self {
+        SelectedPairBands {
+            source,
+            bands: bands.to_vec(),
+        }
+    }
+}
+
+impl PairSource for SelectedPairBands {
+    fn names(&self) -> Vec<String> {
+        self.source.names()
+    }
+
+    fn load(&self, name: &str) -> Result<LabelledPair, EvalError> {
+        let pair = self.source.load(name)?;
+        let bands =
+            zero_based(&self.bands, pair.before.band_count).map_err(|e| EvalError::Load {
+                name: name.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(LabelledPair {
+            before: pick(pair.before, &bands),
+            after: pick(pair.after, &bands),
+            ..pair
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_scenes::textured_scene;
+
+    #[test]
+    fn bands_come_in_the_order_asked() {
+        let scene = textured_scene(30, 20, 4, 5);
+        let rgb = SelectedBands::new(&scene, &[3, 2, 1]).unwrap();
+        assert_eq!(rgb.band_count(), 3);
+        let window = Window::new(4, 5, 10, 6);
+        let (picked, all) = (
+            rgb.read_window(&window).unwrap(),
+            scene.read_window(&window).unwrap(),
+        );
+        assert_eq!(picked.band(0), all.band(2));
+        assert_eq!(picked.band(2), all.band(0));
+        let err = SelectedBands::new(&scene, &[5]).err().unwrap().to_string();
+        assert!(err.contains("band 5") && err.contains("4 bands"), "{err}");
+        assert!(SelectedBands::new(&scene, &[0]).is_err());
+    }
+}
