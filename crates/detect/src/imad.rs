@@ -240,29 +240,39 @@ fn pixel_values(before: &Raster, after: &Raster, i: usize, values: &mut [f64]) -
 
 /// Weighted covariance of the sample (row-major `k2 x k2`), accumulated in parallel in f64
 /// about the first sample vector (a shift that keeps the one-pass sums from cancelling).
+///
+/// The sample is cut into fixed blocks whose partial sums are added in block order, so the
+/// result does not depend on how the threads shared the work: the same pair gives the same
+/// map, bit for bit, on any machine (a finding must be reproducible).
 fn weighted_covariance(sample: &[f64], weights: &[f64], k2: usize) -> Vec<f64> {
+    const BLOCK_VECTORS: usize = 4096;
     let shift = &sample[..k2];
-    let zero = || (0.0f64, vec![0.0f64; k2], vec![0.0f64; k2 * k2]);
-    let (total, sums, products) = sample
-        .par_chunks(k2)
-        .zip(weights.par_iter())
-        .fold(zero, |(mut total, mut sums, mut products), (values, &w)| {
-            total += w;
-            for r in 0..k2 {
-                let dr = values[r] - shift[r];
-                sums[r] += w * dr;
-                let wr = w * dr;
-                for c in r..k2 {
-                    products[r * k2 + c] += wr * (values[c] - shift[c]);
+    let partials: Vec<(f64, Vec<f64>, Vec<f64>)> = sample
+        .par_chunks(k2 * BLOCK_VECTORS)
+        .zip(weights.par_chunks(BLOCK_VECTORS))
+        .map(|(block, block_weights)| {
+            let (mut total, mut sums, mut products) =
+                (0.0f64, vec![0.0f64; k2], vec![0.0f64; k2 * k2]);
+            for (values, &w) in block.chunks(k2).zip(block_weights) {
+                total += w;
+                for r in 0..k2 {
+                    let dr = values[r] - shift[r];
+                    sums[r] += w * dr;
+                    let wr = w * dr;
+                    for c in r..k2 {
+                        products[r * k2 + c] += wr * (values[c] - shift[c]);
+                    }
                 }
             }
             (total, sums, products)
         })
-        .reduce(zero, |(t1, mut s1, mut p1), (t2, s2, p2)| {
-            s1.iter_mut().zip(&s2).for_each(|(a, b)| *a += b);
-            p1.iter_mut().zip(&p2).for_each(|(a, b)| *a += b);
-            (t1 + t2, s1, p1)
-        });
+        .collect();
+    let (mut total, mut sums, mut products) = (0.0f64, vec![0.0f64; k2], vec![0.0f64; k2 * k2]);
+    for (t, s, p) in partials {
+        total += t;
+        sums.iter_mut().zip(&s).for_each(|(a, b)| *a += b);
+        products.iter_mut().zip(&p).for_each(|(a, b)| *a += b);
+    }
     let total = total.max(f64::MIN_POSITIVE);
     let centred: Vec<f64> = sums.iter().map(|s| s / total).collect();
     let mut covariance = vec![0.0; k2 * k2];
@@ -491,6 +501,25 @@ fn change_probability(before: &Raster, after: &Raster, transform: &MadTransform)
 mod tests {
     use super::*;
     use crate::test_scenes::{painted_square_pair, textured_scene};
+
+    #[test]
+    fn the_map_is_the_same_bit_for_bit_however_many_threads_make_it() {
+        let (before, after) = painted_square_pair(4);
+        let map_with = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| Imad::default().probability(&before, &after).unwrap())
+        };
+        let one = map_with(1);
+        for threads in [2, 3, 7] {
+            assert!(
+                map_with(threads).probability == one.probability,
+                "{threads} threads gave another map than one thread"
+            );
+        }
+    }
 
     #[test]
     fn gain_and_offset_change_is_not_change() {
