@@ -101,6 +101,56 @@ fn the_pipeline_is_incremental_and_its_registry_is_listed_compared_and_exported(
     let all = json(&db, &["run", "Plant", "--findings", "all", "--json"]);
     assert_eq!(all["registry"]["excluded_by_review"], 0, "{all}");
 
+    // An outline an analyst drew to correct a building replaces the measured one.
+    let target = &buildings[2];
+    let code = target["id"].as_str().unwrap();
+    let (lon, lat) = (
+        target["lon"].as_f64().unwrap(),
+        target["lat"].as_f64().unwrap(),
+    );
+    let (dx, dy) = (0.0002, 0.0001); // about 18 m x 11 m around the centre
+    let drawn = geo_types::Polygon::new(
+        geo_types::LineString::from(vec![
+            (lon - dx, lat - dy),
+            (lon + dx, lat - dy),
+            (lon + dx, lat + dy),
+            (lon - dx, lat + dy),
+            (lon - dx, lat - dy),
+        ]),
+        vec![],
+    );
+    catalog::Catalog::open(&db)
+        .unwrap()
+        .add_footprint(
+            "Plant",
+            &catalog::NewFootprint {
+                outline_lonlat: drawn.clone(),
+                origin: catalog::FootprintOrigin::Drawn { by: "test".into() },
+                replaces: Some(code.to_string()),
+                note: None,
+            },
+        )
+        .unwrap();
+    let corrected = json(&db, &["run", "Plant", "--json"]);
+    assert_eq!(
+        corrected["registry"]["corrections_applied"], 1,
+        "{corrected}"
+    );
+    let listed = json(&db, &["buildings", "Plant", "--json"]);
+    let building = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == code)
+        .unwrap();
+    assert_eq!(building["origin"], "drawn");
+    let drawn_m2 = geo::GeodesicArea::geodesic_area_unsigned(&drawn);
+    let area = &building["area_m2"];
+    assert!(
+        area["low"].as_f64().unwrap() <= drawn_m2 && drawn_m2 <= area["high"].as_f64().unwrap(),
+        "drawn {drawn_m2:.0} m² outside {area}"
+    );
+
     // Exports that a GIS reads.
     let gpkg = dir.path().join("export.gpkg");
     run_ok(

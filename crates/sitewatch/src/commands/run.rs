@@ -81,19 +81,31 @@ pub fn plain(s: &RunSummary) -> String {
     if s.kept > 0 {
         lines.push(format!("{} comparisons already current", s.kept));
     }
-    match &s.registry {
-        Some(r) => lines.push(format!(
-            "registry rebuilt: {} buildings ({} standing), {} events{}",
-            r.buildings,
-            r.standing,
-            r.events,
-            if r.excluded_by_review > 0 {
-                format!(", {} detections left out by review", r.excluded_by_review)
-            } else {
-                String::new()
-            }
-        )),
-        None => lines.push("registry already current".into()),
+    let Some(r) = &s.registry else {
+        lines.push("registry already current".into());
+        return lines.join("\n");
+    };
+    lines.push(format!(
+        "registry rebuilt: {} buildings ({} standing), {} events",
+        r.buildings, r.standing, r.events
+    ));
+    if r.excluded_by_review > 0 {
+        lines.push(format!(
+            "{} detections left out by the analysts' review",
+            r.excluded_by_review
+        ));
+    }
+    if r.corrections_applied > 0 {
+        lines.push(format!(
+            "{} outlines as analysts drew them",
+            r.corrections_applied
+        ));
+    }
+    if !r.corrections_unmatched.is_empty() {
+        lines.push(format!(
+            "drawn corrections of buildings no longer in the registry (left out): {}",
+            r.corrections_unmatched.join(", ")
+        ));
     }
     lines.join("\n")
 }

@@ -28,9 +28,10 @@ pub struct RegistryOutcome {
     pub excluded_by_review: usize,
     /// Imported or drawn footprints the registry started from.
     pub seeds: usize,
-    /// Drawn corrections of a registered building's outline, stored but not yet applied by
-    /// the registry (it re-measures every outline on the imagery).
-    pub corrections_not_applied: usize,
+    /// Analysts' drawn corrections of a building's outline that replaced the measured one.
+    pub corrections_applied: usize,
+    /// Drawn corrections naming a building the registry no longer has (left out).
+    pub corrections_unmatched: Vec<String>,
 }
 
 /// Rebuilds the registry when its inputs changed (or `options.force`); `None` when it was
@@ -129,7 +130,7 @@ pub fn rebuild_registry(
         })
         .collect();
     let bar = ctx.progress(1, "registry");
-    let tracked = {
+    let mut tracked = {
         let mut stack = SiteStack::new(catalog, site);
         let rasters: Vec<raster::Raster> = stack.all(scenes)?.into_iter().cloned().collect();
         registry::track_buildings(
@@ -144,6 +145,19 @@ pub fn rebuild_registry(
         )?
     };
     bar.finish_and_clear();
+
+    let mut corrected = Vec::new();
+    let mut corrections_unmatched = Vec::new();
+    for correction in &corrections {
+        let code = correction.replaces.as_deref().unwrap_or_default();
+        match tracked.iter_mut().position(|b| b.id == code) {
+            Some(k) => {
+                apply_correction(&mut tracked[k], correction, site, &outlines, &rules)?;
+                corrected.push(k);
+            }
+            None => corrections_unmatched.push(code.to_string()),
+        }
+    }
 
     let areas = site_areas(site, &outlines)?;
     let indicators: Vec<SiteIndicators> = registry::indicators(&tracked, scenes.len(), &areas)
@@ -170,7 +184,11 @@ pub fn rebuild_registry(
         .iter()
         .enumerate()
         .map(|(k, b)| {
-            let origin = origins.get(k).copied().unwrap_or(BuildingOrigin::Detected);
+            let origin = if corrected.contains(&k) {
+                BuildingOrigin::Drawn
+            } else {
+                origins.get(k).copied().unwrap_or(BuildingOrigin::Detected)
+            };
             to_new_building(b, origin, scenes)
         })
         .collect::<Result<_>>()?;
@@ -180,7 +198,8 @@ pub fn rebuild_registry(
         events: buildings.iter().map(|b| b.history.len()).sum(),
         excluded_by_review,
         seeds: seeds.len(),
-        corrections_not_applied: corrections.len(),
+        corrections_applied: corrected.len(),
+        corrections_unmatched,
     };
     catalog.replace_buildings(&site.name, &buildings)?;
     catalog.replace_indicators(&site.name, &indicators)?;
@@ -203,6 +222,41 @@ fn tracking_rules(catalog: &Catalog, scenes: &[Scene]) -> Result<TrackingRules> 
         coreg_rmse_px: rmse,
         ..defaults
     })
+}
+
+/// Replaces a building's current outline by the one an analyst drew (the latest drawing of it
+/// wins, as corrections come oldest first), measured like a traced outline: the edge term at
+/// the site's GSD (the analyst drew on imagery of that pixel size) and the co-registration
+/// term. Its earlier dated outlines stay as they were measured.
+fn apply_correction(
+    building: &mut TrackedBuilding,
+    correction: &StoredFootprint,
+    site: &Site,
+    outlines: &GridOutlines,
+    rules: &TrackingRules,
+) -> Result<()> {
+    let drawn = outlines.to_pixels(&correction.outline_lonlat)?;
+    let basis = registry::EqualArea::for_grid(&site.grid)?;
+    let measure = registry::measure_footprint(
+        &drawn,
+        &site.grid,
+        &basis,
+        rules.coreg_rmse_px,
+        &registry::OutlineOptions::default(),
+    )?;
+    let centre = geo::Centroid::centroid(&correction.outline_lonlat)
+        .ok_or_else(|| anyhow::anyhow!("drawn outline {} is empty", correction.id))?;
+    building.outline_lonlat = correction.outline_lonlat.clone();
+    building.lon = centre.x();
+    building.lat = centre.y();
+    building.mgrs = registry::mgrs(centre.x(), centre.y())?;
+    if let Some(last) = building.outlines.last_mut() {
+        last.area_m2 = measure.area_m2.clone();
+        last.outline = measure.outline.clone();
+        last.outline_lonlat = correction.outline_lonlat.clone();
+    }
+    building.footprint = measure;
+    Ok(())
 }
 
 /// The site's AOI and the ring around it (within the site's ring distance of the AOI), in the
