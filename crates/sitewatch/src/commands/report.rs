@@ -108,6 +108,8 @@ pub fn write_site_report(
             )?);
         }
     }
+    // In the order things happened, then by building.
+    findings.sort_by(|a, b| (a.by, a.not_before).cmp(&(b.by, b.not_before)));
     let input = ReportInput {
         site: dossier(site),
         findings,
