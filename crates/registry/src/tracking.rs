@@ -415,19 +415,11 @@ pub fn track_buildings(
                             &basis,
                             rules,
                         )?;
-                        match added {
-                            Beyond::Annex(added) => {
-                                tracks[k].add_event(BuildingEventKind::Expanded, pair);
-                                tracks[k].grow(&added, pair + 1);
-                            }
-                            Beyond::Neighbour(built) => tracks.push(Track::appeared(built, pair)),
-                            Beyond::Nothing => {
-                                if (cover >= rules.cover_fraction || within >= 0.5)
-                                    && roof_changed(&tracks[k].pixels, before, after, rules)
-                                {
-                                    tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
-                                }
-                            }
+                        if !add_beyond(&mut tracks, k, added, pair)
+                            && (cover >= rules.cover_fraction || within >= 0.5)
+                            && roof_changed(&tracks[k].pixels, before, after, rules)
+                        {
+                            tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                         }
                     }
                     None if shape.is_building(rules) => {
@@ -455,14 +447,7 @@ pub fn track_buildings(
                             &basis,
                             rules,
                         )?;
-                        match added {
-                            Beyond::Annex(added) => {
-                                tracks[k].add_event(BuildingEventKind::Expanded, pair);
-                                tracks[k].grow(&added, pair + 1);
-                            }
-                            Beyond::Neighbour(built) => tracks.push(Track::appeared(built, pair)),
-                            Beyond::Nothing => {}
-                        }
+                        add_beyond(&mut tracks, k, added, pair);
                     }
                     None if shape.is_building(rules) => {
                         tracks.extend(new_building(pixels, &shape, pair, before, after, rules));
@@ -481,6 +466,23 @@ pub fn track_buildings(
         .collect::<Result<Vec<_>, _>>()?;
     mark_housing(&mut buildings, &rules.housing);
     Ok(buildings)
+}
+
+/// Records what a change found beyond building `k` between dates `pair` and `pair + 1`: an
+/// annex (the building expanded) or a neighbour (a new building); false when it was neither.
+fn add_beyond(tracks: &mut Vec<Track>, k: usize, beyond: Beyond, pair: usize) -> bool {
+    match beyond {
+        Beyond::Annex(added) => {
+            tracks[k].add_event(BuildingEventKind::Expanded, pair);
+            tracks[k].grow(&added, pair + 1);
+            true
+        }
+        Beyond::Neighbour(built) => {
+            tracks.push(Track::appeared(built, pair));
+            true
+        }
+        Beyond::Nothing => false,
+    }
 }
 
 /// A seed's track: its outline placed on the first date's roof edges where it is a rectangle,
