@@ -46,7 +46,9 @@ fn the_pipeline_is_incremental_and_its_registry_is_listed_compared_and_exported(
     let buildings = buildings.as_array().unwrap();
     assert!(buildings.len() >= 5, "{buildings:?}");
     for b in buildings {
-        for key in ["id", "lat", "lon", "mgrs", "history", "length_m", "width_m"] {
+        for key in [
+            "id", "lat", "lon", "mgrs", "history", "length_m", "width_m", "outline",
+        ] {
             assert!(!b[key].is_null(), "{key} missing in {b}");
         }
         let area = &b["area_m2"];

@@ -334,6 +334,8 @@ fn to_new_building(
             "area_m2": b.footprint.area_m2,
             "length_m": b.footprint.length_m,
             "width_m": b.footprint.width_m,
+            "outline": b.footprint.regularisation,
+            "outline_change_m2": b.footprint.regularisation_change_m2,
         }),
         history: b
             .history
