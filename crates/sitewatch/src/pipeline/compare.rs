@@ -89,7 +89,12 @@ pub fn compare_pairs(
                 .map(|c| {
                     Ok(NewChange {
                         outline_lonlat: outlines.to_lonlat(&c.polygon)?,
-                        area_m2: c.area_m2.unwrap_or(f64::NAN),
+                        area_m2: c.area_m2.ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "site '{}': its grid is not in metres, so changes have no area",
+                                site.name
+                            )
+                        })?,
                         mean_prob: c.mean_probability,
                         direction: direction_name(c.direction).to_string(),
                     })
