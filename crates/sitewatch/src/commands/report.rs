@@ -109,7 +109,7 @@ pub fn write_site_report(
         }
     }
     // In the order things happened, then by building.
-    findings.sort_by(|a, b| (a.by, a.not_before).cmp(&(b.by, b.not_before)));
+    findings.sort_by_key(|f| (f.by, f.not_before));
     let input = ReportInput {
         site: dossier(site),
         findings,
