@@ -181,21 +181,7 @@ pub fn measure_footprint(
     if regularisation != Regularisation::PixelEdges {
         area_sources.push(Source::added("outline regularisation", change));
     }
-    let extent = |value: f64| {
-        Measure::new(
-            value,
-            vec![
-                Source::new(
-                    format!("edge position ±½ pixel at both ends (GSD {gsd:.2} m)"),
-                    gsd,
-                ),
-                Source::new(
-                    format!("co-registration residual {coreg_rmse_px:.2} px at both ends"),
-                    2.0 * coreg_rmse_px * gsd,
-                ),
-            ],
-        )
-    };
+    let extent = |value: f64| Measure::new(value, extent_sources(gsd, coreg_rmse_px));
     Ok(FootprintMeasure {
         area_m2: Measure::new(area, area_sources),
         length_m: extent(length),
@@ -247,20 +233,12 @@ pub fn measure_refined(
     ];
     // Each extent's share of the refinement scatter, as the area's relative share.
     let extent = |value: f64| {
-        Measure::new(
-            value,
-            vec![
-                Source::new(
-                    format!("edge position ±½ pixel at both ends (GSD {gsd:.2} m)"),
-                    gsd,
-                ),
-                Source::new(
-                    format!("co-registration residual {coreg_rmse_px:.2} px at both ends"),
-                    2.0 * coreg_rmse_px * gsd,
-                ),
-                Source::new("roof edges refined on the image", value * refinement / area),
-            ],
-        )
+        let mut sources = extent_sources(gsd, coreg_rmse_px);
+        sources.push(Source::new(
+            "roof edges refined on the image",
+            value * refinement / area,
+        ));
+        Measure::new(value, sources)
     };
     Ok(FootprintMeasure {
         area_m2: Measure::new(area, sources),
@@ -300,6 +278,21 @@ fn extents(ring: &LineString<f64>, angle: f64) -> (f64, f64) {
     let along = span(ring.0.iter().map(|c| c.x * cos + c.y * sin).collect());
     let across = span(ring.0.iter().map(|c| -c.x * sin + c.y * cos).collect());
     (along.max(across), along.min(across))
+}
+
+/// The contributions to a length or width: the edge position and the co-registration
+/// residual, each at both ends of the extent.
+fn extent_sources(gsd: f64, coreg_rmse_px: f64) -> Vec<Source> {
+    vec![
+        Source::new(
+            format!("edge position ±½ pixel at both ends (GSD {gsd:.2} m)"),
+            gsd,
+        ),
+        Source::new(
+            format!("co-registration residual {coreg_rmse_px:.2} px at both ends"),
+            2.0 * coreg_rmse_px * gsd,
+        ),
+    ]
 }
 
 /// A pixel-edge polygon as a `geo` polygon.
