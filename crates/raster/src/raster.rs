@@ -117,6 +117,21 @@ pub enum ReadErrorKind {
     },
 }
 
+impl ReadErrorKind {
+    /// `Ok` when `window` lies inside a `width` x `height` source, else the error every
+    /// reader gives for it.
+    pub fn check_window(window: &Window, width: usize, height: usize) -> Result<(), Self> {
+        if window.col_off + window.width > width || window.row_off + window.height > height {
+            return Err(ReadErrorKind::WindowOutOfBounds {
+                window: *window,
+                width,
+                height,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Anything a window of pixels can be read from. Reading a window reads only the parts of the
 /// source that cover it, so memory follows the window, not the source.
 pub trait RasterSource {
@@ -151,16 +166,10 @@ impl RasterSource for Raster {
 
     fn read_window(&self, window: &Window) -> Result<Raster, ReadError> {
         let (w, h) = (self.grid.width, self.grid.height);
-        if window.col_off + window.width > w || window.row_off + window.height > h {
-            return Err(ReadError {
-                path: PathBuf::from("<memory>"),
-                kind: ReadErrorKind::WindowOutOfBounds {
-                    window: *window,
-                    width: w,
-                    height: h,
-                },
-            });
-        }
+        ReadErrorKind::check_window(window, w, h).map_err(|kind| ReadError {
+            path: PathBuf::from("<memory>"),
+            kind,
+        })?;
         let mut data = Vec::with_capacity(window.len() * self.band_count);
         for b in 0..self.band_count {
             let band = self.band(b);

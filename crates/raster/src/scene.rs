@@ -430,10 +430,8 @@ impl RasterSource for SceneSource {
     }
 
     fn read_window(&self, window: &Window) -> Result<Raster, ReadError> {
-        if window.col_off + window.width > self.grid.width
-            || window.row_off + window.height > self.grid.height
-        {
-            return Err(ReadError {
+        ReadErrorKind::check_window(window, self.grid.width, self.grid.height).map_err(|kind| {
+            ReadError {
                 path: PathBuf::from(
                     self.parts
                         .iter()
@@ -441,13 +439,9 @@ impl RasterSource for SceneSource {
                         .collect::<Vec<_>>()
                         .join(" + "),
                 ),
-                kind: ReadErrorKind::WindowOutOfBounds {
-                    window: *window,
-                    width: self.grid.width,
-                    height: self.grid.height,
-                },
-            });
-        }
+                kind,
+            }
+        })?;
         match self.layout {
             SceneLayout::Bands => self.read_bands(window),
             SceneLayout::Tiles => self.read_tiles(window),

@@ -159,13 +159,7 @@ impl RasterSource for GeoTiff {
             kind,
         };
         let (width, height) = (self.layout.width, self.layout.height);
-        if window.col_off + window.width > width || window.row_off + window.height > height {
-            return Err(named(ReadErrorKind::WindowOutOfBounds {
-                window: *window,
-                width,
-                height,
-            }));
-        }
+        ReadErrorKind::check_window(window, width, height).map_err(named)?;
         // Blocks missing from the file read as nodata, as GDAL fills them.
         let fill = self.nodata.unwrap_or(0.0) as f32;
         let data = read::read_window(&self.file, &self.layout, window, fill).map_err(named)?;
