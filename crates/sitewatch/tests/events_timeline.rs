@@ -71,15 +71,8 @@ fn events_are_added_listed_and_merged_into_the_timeline() {
     assert_eq!(tornado["site"], "Joplin");
     assert_eq!(tornado["kind"], "media");
     assert_eq!(tornado["date"], "2011-05-22T22:34:00.000Z");
-    let mut keys: Vec<&str> = tornado
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(|k| k.as_str())
-        .collect();
-    keys.sort_unstable();
     assert_eq!(
-        keys,
+        sorted_keys(&tornado),
         ["created", "date", "id", "kind", "note", "site", "source"]
     );
 
@@ -127,15 +120,8 @@ fn events_are_added_listed_and_merged_into_the_timeline() {
     );
     assert_eq!(entries[2]["summary"], "EF5 tornado crosses the city");
     for entry in entries {
-        let mut keys: Vec<&str> = entry
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(|k| k.as_str())
-            .collect();
-        keys.sort_unstable();
         assert_eq!(
-            keys,
+            sorted_keys(entry),
             ["building", "date", "id", "kind", "origin", "since", "source", "summary"]
         );
     }
@@ -189,4 +175,16 @@ fn bad_events_are_refused_and_the_catalog_is_unchanged() {
         dossier.json(&["event", "list", "Joplin"]),
         Value::Array(vec![])
     );
+}
+
+/// The keys of a JSON object, sorted.
+fn sorted_keys(object: &serde_json::Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = object
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys
 }
