@@ -41,6 +41,7 @@ pub fn compare_pairs(
     catalog: &mut Catalog,
     site: &Site,
     scenes: &[Scene],
+    stack: &mut SiteStack,
     options: &RunOptions,
 ) -> Result<(Vec<PairOutcome>, usize)> {
     let ids: Vec<i64> = scenes.iter().map(|s| s.id).collect();
@@ -77,32 +78,29 @@ pub fn compare_pairs(
     };
     let bar = ctx.progress(todo.len() as u64, "comparing");
     let mut detected = Vec::with_capacity(todo.len());
-    {
-        let mut stack = SiteStack::new(catalog, site);
-        for (pair, parameters) in todo {
-            let (before, after) = stack.pair(scene(pair.before), scene(pair.after))?;
-            let map = detector.probability(before, after)?;
-            let threshold = detector.default_threshold(&map);
-            let changes = extract_changes(&map, before, after, threshold, &rules)?;
-            let stored: Vec<NewChange> = changes
-                .iter()
-                .map(|c| {
-                    Ok(NewChange {
-                        outline_lonlat: outlines.to_lonlat(&c.polygon)?,
-                        area_m2: c.area_m2.ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "site '{}': its grid is not in metres, so changes have no area",
-                                site.name
-                            )
-                        })?,
-                        mean_prob: c.mean_probability,
-                        direction: direction_name(c.direction).to_string(),
-                    })
+    for (pair, parameters) in todo {
+        let (before, after) = stack.pair(scene(pair.before), scene(pair.after))?;
+        let map = detector.probability(before, after)?;
+        let threshold = detector.default_threshold(&map);
+        let changes = extract_changes(&map, before, after, threshold, &rules)?;
+        let stored: Vec<NewChange> = changes
+            .iter()
+            .map(|c| {
+                Ok(NewChange {
+                    outline_lonlat: outlines.to_lonlat(&c.polygon)?,
+                    area_m2: c.area_m2.ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "site '{}': its grid is not in metres, so changes have no area",
+                            site.name
+                        )
+                    })?,
+                    mean_prob: c.mean_probability,
+                    direction: direction_name(c.direction).to_string(),
                 })
-                .collect::<Result<_>>()?;
-            detected.push((pair, parameters, threshold, stored));
-            bar.inc(1);
-        }
+            })
+            .collect::<Result<_>>()?;
+        detected.push((pair, parameters, threshold, stored));
+        bar.inc(1);
     }
     bar.finish_and_clear();
 

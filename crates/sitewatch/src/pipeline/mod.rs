@@ -22,6 +22,8 @@ use crate::commands::align::{align_site, AlignOutcome};
 use crate::commands::detect::Method;
 use crate::output::Context;
 
+use stack::SiteStack;
+
 pub use compare::PairOutcome;
 pub use registry::RegistryOutcome;
 
@@ -80,8 +82,11 @@ pub fn run_site(
     } else {
         align_site(ctx, catalog, site, None, |s| pending.contains(&s.id))?
     };
-    let (compared, kept) = compare::compare_pairs(ctx, catalog, site, &scenes, options)?;
-    let registry = registry::rebuild_registry(ctx, catalog, site, &scenes, options)?;
+    // One stack for the run: a scene read for a comparison is not read again for the registry.
+    let mut stack = SiteStack::new(catalog, site, &scenes)?;
+    let (compared, kept) =
+        compare::compare_pairs(ctx, catalog, site, &scenes, &mut stack, options)?;
+    let registry = registry::rebuild_registry(ctx, catalog, site, &scenes, stack, options)?;
     Ok(RunSummary {
         site: site.name.clone(),
         scenes: scenes.len(),

@@ -41,6 +41,7 @@ pub fn rebuild_registry(
     catalog: &mut Catalog,
     site: &Site,
     scenes: &[Scene],
+    stack: SiteStack,
     options: &RunOptions,
 ) -> Result<Option<RegistryOutcome>> {
     let method = options.method.name();
@@ -131,8 +132,7 @@ pub fn rebuild_registry(
         .collect();
     let bar = ctx.progress(1, "registry");
     let mut tracked = {
-        let mut stack = SiteStack::new(catalog, site);
-        let rasters: Vec<raster::Raster> = stack.all(scenes)?.into_iter().cloned().collect();
+        let rasters = stack.into_rasters(scenes)?;
         registry::track_buildings(
             &Observations {
                 changes: &changes,
