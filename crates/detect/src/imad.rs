@@ -185,11 +185,11 @@ impl Imad {
         let bands = before.band_count();
         let mut sample = Vec::with_capacity((n / stride + 1) * 2 * bands);
         let mut values = vec![0.0; 2 * bands];
-        for_each_strip_pair(before, after, |row, b: Raster, a: Raster| {
+        for_each_strip_pair(before, after, |row, b: &Raster, a: &Raster| {
             let start = row * width;
             let end = start + b.grid.width * b.grid.height;
             for i in (start.div_ceil(stride) * stride..end).step_by(stride) {
-                if pixel_values(&b, &a, i - start, &mut values) {
+                if pixel_values(b, a, i - start, &mut values) {
                     sample.extend_from_slice(&values);
                 }
             }

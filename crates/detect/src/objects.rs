@@ -177,7 +177,7 @@ pub fn changes_of_mask(
     let texture_before = Texture::of(before, &components)?;
     let texture_after = Texture::of(after, &components)?;
     let mut probability_sum = vec![0.0f64; count];
-    for_each_strip(probability, |row, strip: Raster| {
+    for_each_strip(probability, |row, strip: &Raster| {
         let labels = &components.labels[row * w..row * w + strip.data.len()];
         for (&label, &p) in labels.iter().zip(&strip.data) {
             if label > 0 {
@@ -262,8 +262,8 @@ impl Texture {
         // The rows above and at the row waiting for its lower neighbour.
         let (mut above, mut pending): (Option<Vec<f64>>, Option<Vec<f64>>) = (None, None);
         let mut row = 0;
-        for_each_strip(source, |_, strip: Raster| {
-            let brightness = brightness(&strip);
+        for_each_strip(source, |_, strip: &Raster| {
+            let brightness = brightness(strip);
             for next in brightness.chunks_exact(w) {
                 if let Some(current) = &pending {
                     measure(row, above.as_deref(), current, Some(next));

@@ -175,13 +175,13 @@ pub fn detect_to_geotiffs(
 
     let probability = GeoTiff::open(&probability_path)?;
     let mut histogram = EvidenceHistogram::default();
-    for_each_strip(&probability, |_, strip: Raster| {
+    for_each_strip(&probability, |_, strip: &Raster| {
         histogram.add(&strip.data);
         Ok::<(), ReadError>(())
     })?;
     let threshold = detector.threshold(&histogram);
     let mut mask = Vec::with_capacity(grid.width * grid.height);
-    for_each_strip(&probability, |_, strip: Raster| {
+    for_each_strip(&probability, |_, strip: &Raster| {
         mask.extend(strip.data.iter().map(|&p| p >= threshold));
         Ok::<(), ReadError>(())
     })?;

@@ -145,6 +145,11 @@ pub trait RasterSource {
     fn sample_type(&self) -> SampleType;
     /// The pixels of `window` (which must lie inside the grid), all bands.
     fn read_window(&self, window: &Window) -> Result<Raster, ReadError>;
+    /// The whole source, when it already is a raster in memory: a pass over it can then read
+    /// it in place rather than copy it out window by window.
+    fn in_memory(&self) -> Option<&Raster> {
+        None
+    }
 }
 
 impl RasterSource for Raster {
@@ -185,6 +190,10 @@ impl RasterSource for Raster {
             nodata: self.nodata,
             sample_type: self.sample_type,
         })
+    }
+
+    fn in_memory(&self) -> Option<&Raster> {
+        Some(self)
     }
 }
 

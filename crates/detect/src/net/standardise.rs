@@ -90,8 +90,8 @@ impl Standardisation {
     /// The statistics of every valid pixel (no band nodata) of `source`, read a strip at a time.
     pub fn of_source(source: &dyn RasterSource) -> Result<Standardisation, ReadError> {
         let mut moments = vec![Moments::default(); source.band_count()];
-        for_each_strip(source, |_, strip: Raster| {
-            let valid = valid_pixels(&strip);
+        for_each_strip(source, |_, strip: &Raster| {
+            let valid = valid_pixels(strip);
             let n = valid.len();
             for (m, plane) in moments.iter_mut().zip(strip.data.chunks_exact(n)) {
                 m.add_plane(plane, |i| valid[i]);
