@@ -3,7 +3,7 @@
 //! seconds per step.
 //!
 //! ```text
-//! cargo run --release -p detect --example bench_net -- [--weights FILE] [--tile PX] [--train-steps N] [--cuda]
+//! cargo run --release -p detect --example bench_net -- [--weights FILE] [--tile PX] [--train-steps N] [--gpu]
 //! ```
 
 use std::path::PathBuf;
@@ -42,7 +42,7 @@ fn main() -> Result<()> {
             "--weights" => weights = Some(PathBuf::from(args.next().context("--weights FILE")?)),
             "--train-steps" => train_steps = args.next().context("--train-steps N")?.parse()?,
             "--tile" => tile = Some(args.next().context("--tile PX")?.parse()?),
-            "--cuda" => device = cuda_device()?,
+            "--gpu" => device = gpu_device()?,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -116,12 +116,13 @@ fn testkit_free_data_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-#[cfg(feature = "cuda")]
-fn cuda_device() -> Result<Device> {
-    Ok(Device::cuda(0))
+#[cfg(feature = "libtorch")]
+fn gpu_device() -> Result<Device> {
+    #[allow(deprecated)] // burn's libtorch backend: the GPU path that runs where PyTorch does
+    Ok(Device::libtorch_cuda(0))
 }
 
-#[cfg(not(feature = "cuda"))]
-fn cuda_device() -> Result<Device> {
-    bail!("--cuda needs the `cuda` feature")
+#[cfg(not(feature = "libtorch"))]
+fn gpu_device() -> Result<Device> {
+    bail!("--gpu needs the `libtorch` feature")
 }

@@ -11,12 +11,17 @@ fn train_then_detect_and_eval_with_the_weights() {
     let db = dir.path().join("unused.gpkg");
     let weights = dir.path().join("smoke.bpk");
     let levir = data_file("changepairs/levir");
+    let joplin = data_file("joplin");
     let summary: serde_json::Value = serde_json::from_str(&run_ok(
         &db,
         &[
             "train",
             "--data",
             levir.to_str().unwrap(),
+            "--buildings",
+            joplin.join("pre").to_str().unwrap(),
+            "--footprints",
+            joplin.join("footprints-2020.geojson").to_str().unwrap(),
             "--steps",
             "3",
             "--seed",
@@ -34,6 +39,7 @@ fn train_then_detect_and_eval_with_the_weights() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("smoke.json")).unwrap())
             .unwrap();
     assert_eq!(sidecar["seed"], 7);
+    assert_eq!(sidecar["building_scenes"].as_array().unwrap().len(), 4);
 
     let report: serde_json::Value = serde_json::from_str(&run_ok(
         &db,
@@ -82,4 +88,55 @@ fn weights_are_for_the_network_only() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--method net"));
+}
+
+#[test]
+fn building_tiles_need_their_footprints_and_must_be_8_bit_rgb() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.gpkg");
+    let levir = data_file("changepairs/levir");
+    let weights = dir.path().join("w.bpk");
+    // Each bad input is refused, and the message says which file and what is wrong.
+    let refused = |extra: &[&str], says: &[&str]| {
+        let mut args = vec!["train", "--data", levir.to_str().unwrap(), "--steps", "1"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", weights.to_str().unwrap()]);
+        let out = run(&db, &args);
+        assert!(!out.status.success(), "{extra:?} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for fragment in says {
+            assert!(stderr.contains(fragment), "{extra:?}: {stderr}");
+        }
+    };
+    let pre = data_file("joplin/pre");
+    let pre = pre.to_str().unwrap();
+    refused(&["--buildings", pre], &["--footprints"]);
+
+    // Footprints of another place: nothing to remove.
+    let elsewhere = dir.path().join("elsewhere.geojson");
+    std::fs::write(
+        &elsewhere,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},
+        "geometry":{"type":"Polygon","coordinates":[[[15,45],[15.001,45],[15.001,45.001],[15,45]]]}}]}"#,
+    )
+    .unwrap();
+    let elsewhere = elsewhere.to_str().unwrap();
+    refused(
+        &["--buildings", pre, "--footprints", elsewhere],
+        &["elsewhere.geojson", "no footprint falls"],
+    );
+
+    // The SpaceNet tile is 16-bit panchromatic.
+    let spacenet = data_file("spacenet-atlanta");
+    let footprints = spacenet.join("buildings.geojson");
+    refused(
+        &[
+            "--buildings",
+            spacenet.to_str().unwrap(),
+            "--footprints",
+            footprints.to_str().unwrap(),
+        ],
+        &["image.tif", "8-bit RGB"],
+    );
+    assert!(!weights.exists());
 }

@@ -4,7 +4,10 @@
 //! Each crop is made in this order (all choices from the caller's [`SplitMix64`] stream):
 //! 1. a random pair, a random **rescaling** by 0.5-2x (log-uniform) and a random window that
 //!    becomes the crop after resampling (bilinear for images, nearest for the label): objects
-//!    of one set's GSD then look like those of another's;
+//!    of one set's GSD then look like those of another's. When building scenes are given, a
+//!    share of the crops is instead a **synthetic building change**: a window of a real image
+//!    with footprints, with some of its buildings removed from a copy that becomes BEFORE
+//!    (sampled up to a pixel off, as real pairs are misregistered);
 //! 2. **copy-paste of changed regions**: connected components of other pairs' labels, cut from
 //!    that pair's AFTER with their mask, rescaled, pasted at a random place into this crop's
 //!    AFTER or BEFORE and marked changed: more and more varied positives, on backgrounds
@@ -16,7 +19,7 @@
 //!    noise;
 //! 5. per-crop standardisation, as at inference.
 
-use super::data::LabelledPair;
+use super::data::{BuildingScene, LabelledPair};
 use super::rng::SplitMix64;
 use super::standardise::standardise;
 
@@ -33,6 +36,12 @@ pub struct AugmentConfig {
     pub max_pastes: usize,
     /// Strength of the photometric jitter: 0 turns it off, 1 is the shipped recipe.
     pub jitter: f32,
+    /// Share of the crops made from building scenes (synthetic removals) when there are any.
+    #[serde(default)]
+    pub building_probability: f32,
+    /// Chance that each building of such a crop is removed from BEFORE.
+    #[serde(default)]
+    pub removal_probability: f32,
 }
 
 impl Default for AugmentConfig {
@@ -43,6 +52,8 @@ impl Default for AugmentConfig {
             paste_probability: 0.5,
             max_pastes: 3,
             jitter: 1.0,
+            building_probability: 0.5,
+            removal_probability: 0.5,
         }
     }
 }
@@ -136,16 +147,169 @@ fn bilinear(plane: &[f32], width: usize, height: usize, x: f32, y: f32) -> f32 {
     top * (1.0 - fy) + bottom * fy
 }
 
-/// Makes seeded training crops from a set of labelled pairs.
+/// The least mean absolute difference (0-255 units, over the covered pixels and bands) that
+/// makes a removed building a visible change.
+const MIN_VISIBLE_REMOVAL: f32 = 12.0;
+
+/// A source window that becomes a square crop of `size` pixels after rescaling.
+struct CropWindow {
+    /// The source image size.
+    width: usize,
+    height: usize,
+    /// The window's first source column and row.
+    col0: usize,
+    row0: usize,
+    /// Source pixels per crop pixel across and down.
+    step_x: f32,
+    step_y: f32,
+    /// The crop side.
+    size: usize,
+}
+
+impl CropWindow {
+    /// A random window of an image `width x height` and its rescaling factor (log-uniform in
+    /// `scale_range`); never larger than the image.
+    fn draw(
+        width: usize,
+        height: usize,
+        size: usize,
+        (lo, hi): (f32, f32),
+        rng: &mut SplitMix64,
+    ) -> (CropWindow, f32) {
+        let scale = (rng.range(lo.ln(), hi.ln())).exp();
+        let src_w = ((size as f32 / scale).round() as usize).clamp(1, width);
+        let src_h = ((size as f32 / scale).round() as usize).clamp(1, height);
+        let col0 = rng.below(width - src_w + 1);
+        let row0 = rng.below(height - src_h + 1);
+        let window = CropWindow {
+            width,
+            height,
+            col0,
+            row0,
+            step_x: src_w as f32 / size as f32,
+            step_y: src_h as f32 / size as f32,
+            size,
+        };
+        (window, scale)
+    }
+
+    /// The source position of crop pixel `(c, r)`'s centre, moved by `shift` source pixels.
+    fn source(&self, c: usize, r: usize, shift: (f32, f32)) -> (f32, f32) {
+        (
+            self.col0 as f32 + (c as f32 + 0.5) * self.step_x - 0.5 + shift.0,
+            self.row0 as f32 + (r as f32 + 0.5) * self.step_y - 0.5 + shift.1,
+        )
+    }
+
+    /// `bands` planes resampled bilinearly into the crop.
+    fn resample(&self, planes: &[f32], bands: usize, shift: (f32, f32)) -> Vec<f32> {
+        let (size, pn) = (self.size, self.width * self.height);
+        let mut out = vec![0f32; bands * size * size];
+        for (b, plane) in planes.chunks_exact(pn).take(bands).enumerate() {
+            for r in 0..size {
+                for c in 0..size {
+                    let (x, y) = self.source(c, r, shift);
+                    out[(b * size + r) * size + c] = bilinear(plane, self.width, self.height, x, y);
+                }
+            }
+        }
+        out
+    }
+
+    /// One plane of categories (labels, building numbers) resampled to the nearest pixel.
+    fn nearest<T: Copy>(&self, plane: &[T]) -> Vec<T> {
+        let size = self.size;
+        let mut out = Vec::with_capacity(size * size);
+        for r in 0..size {
+            for c in 0..size {
+                let (x, y) = self.source(c, r, (0.0, 0.0));
+                let col = (x.round().max(0.0) as usize).min(self.width - 1);
+                let row = (y.round().max(0.0) as usize).min(self.height - 1);
+                out.push(plane[row * self.width + col]);
+            }
+        }
+        out
+    }
+}
+
+/// A square mask grown by one pixel (4-neighbourhood).
+fn grow(mask: &[bool], size: usize) -> Vec<bool> {
+    let mut out = mask.to_vec();
+    for (i, &m) in mask.iter().enumerate() {
+        if m {
+            let (c, r) = (i % size, i / size);
+            if c > 0 {
+                out[i - 1] = true;
+            }
+            if c + 1 < size {
+                out[i + 1] = true;
+            }
+            if r > 0 {
+                out[i - size] = true;
+            }
+            if r + 1 < size {
+                out[i + size] = true;
+            }
+        }
+    }
+    out
+}
+
+/// A move of whole pixels within a square crop.
+#[derive(Debug, Clone, Copy)]
+struct Offset {
+    dx: isize,
+    dy: isize,
+}
+
+impl Offset {
+    /// The pixel `i` moved by the offset (the caller keeps it inside the crop).
+    fn apply(self, i: usize, size: usize) -> usize {
+        let c = (i % size) as isize + self.dx;
+        let r = (i / size) as isize + self.dy;
+        r as usize * size + c as usize
+    }
+}
+
+/// A random offset that moves every pixel of `pixels` onto ground (inside the crop, off
+/// every `occupied` pixel), if one of a few tries finds it.
+fn clear_ground(
+    pixels: &[usize],
+    occupied: &[bool],
+    size: usize,
+    rng: &mut SplitMix64,
+) -> Option<Offset> {
+    let cols = pixels.iter().map(|&i| (i % size) as isize);
+    let rows = pixels.iter().map(|&i| (i / size) as isize);
+    let (c0, c1) = (cols.clone().min()?, cols.max()?);
+    let (r0, r1) = (rows.clone().min()?, rows.max()?);
+    let last = size as isize - 1;
+    for _ in 0..12 {
+        let dx = rng.below((last - (c1 - c0)) as usize + 1) as isize - c0;
+        let dy = rng.below((last - (r1 - r0)) as usize + 1) as isize - r0;
+        let offset = Offset { dx, dy };
+        if pixels.iter().all(|&i| !occupied[offset.apply(i, size)]) {
+            return Some(offset);
+        }
+    }
+    None
+}
+
+/// Makes seeded training crops from labelled pairs and, when given, images with footprints.
 pub struct Augmenter<'a> {
     pairs: &'a [LabelledPair],
+    scenes: &'a [BuildingScene],
     regions: Vec<ChangedRegion>,
     config: AugmentConfig,
 }
 
 impl<'a> Augmenter<'a> {
-    /// An augmenter over `pairs` (all with the same band count).
-    pub fn new(pairs: &'a [LabelledPair], config: AugmentConfig) -> Self {
+    /// An augmenter over `pairs` and building `scenes` (all with the same band count).
+    pub fn new(
+        pairs: &'a [LabelledPair],
+        scenes: &'a [BuildingScene],
+        config: AugmentConfig,
+    ) -> Self {
         let regions = pairs
             .iter()
             .enumerate()
@@ -153,6 +317,7 @@ impl<'a> Augmenter<'a> {
             .collect();
         Augmenter {
             pairs,
+            scenes,
             regions,
             config,
         }
@@ -166,39 +331,14 @@ impl<'a> Augmenter<'a> {
     /// One training crop, every random choice drawn from `rng`.
     pub fn crop(&self, rng: &mut SplitMix64) -> TrainingCrop {
         let size = self.config.crop;
-        let pair = &self.pairs[rng.below(self.pairs.len())];
-        let (lo, hi) = self.config.scale_range;
-        let scale = (rng.range(lo.ln(), hi.ln())).exp();
-        // The source window that becomes the crop; never larger than the image.
-        let src_w = ((size as f32 / scale).round() as usize).clamp(1, pair.width);
-        let src_h = ((size as f32 / scale).round() as usize).clamp(1, pair.height);
-        let col0 = rng.below(pair.width - src_w + 1);
-        let row0 = rng.below(pair.height - src_h + 1);
-        let (sx, sy) = (src_w as f32 / size as f32, src_h as f32 / size as f32);
         let n = size * size;
-        let bands = pair.bands;
-        let mut before = vec![0f32; n * bands];
-        let mut after = vec![0f32; n * bands];
-        let mut label = vec![0f32; n];
-        let pn = pair.width * pair.height;
-        for r in 0..size {
-            let y = row0 as f32 + (r as f32 + 0.5) * sy - 0.5;
-            for c in 0..size {
-                let x = col0 as f32 + (c as f32 + 0.5) * sx - 0.5;
-                for b in 0..bands {
-                    let plane = b * pn..(b + 1) * pn;
-                    before[b * n + r * size + c] =
-                        bilinear(&pair.before[plane.clone()], pair.width, pair.height, x, y);
-                    after[b * n + r * size + c] =
-                        bilinear(&pair.after[plane], pair.width, pair.height, x, y);
-                }
-                let (lc, lr) = (
-                    (x.round().max(0.0) as usize).min(pair.width - 1),
-                    (y.round().max(0.0) as usize).min(pair.height - 1),
-                );
-                label[r * size + c] = pair.label[lr * pair.width + lc] as f32;
-            }
-        }
+        let from_buildings =
+            !self.scenes.is_empty() && rng.chance(self.config.building_probability);
+        let (mut before, mut after, mut label, scale) = if from_buildings {
+            self.building_removal(rng)
+        } else {
+            self.pair_window(rng)
+        };
         if !self.regions.is_empty() && rng.chance(self.config.paste_probability) {
             for _ in 0..1 + rng.below(self.config.max_pastes.max(1)) {
                 let region = &self.regions[rng.below(self.regions.len())];
@@ -227,6 +367,88 @@ impl<'a> Augmenter<'a> {
             after,
             label,
         }
+    }
+
+    /// A rescaled window of a random labelled pair: BEFORE, AFTER, label and the scale.
+    fn pair_window(&self, rng: &mut SplitMix64) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
+        let size = self.config.crop;
+        let pair = &self.pairs[rng.below(self.pairs.len())];
+        let (window, scale) =
+            CropWindow::draw(pair.width, pair.height, size, self.config.scale_range, rng);
+        let before = window.resample(&pair.before, pair.bands, (0.0, 0.0));
+        let after = window.resample(&pair.after, pair.bands, (0.0, 0.0));
+        let label = window
+            .nearest(&pair.label)
+            .into_iter()
+            .map(f32::from)
+            .collect();
+        (before, after, label, scale)
+    }
+
+    /// A synthetic building change from a rescaled window of a random [`BuildingScene`]: the
+    /// window is AFTER; BEFORE is the same window, sampled up to a source pixel off (the
+    /// misregistration of real pairs), with some of its buildings removed. A building is
+    /// removed by covering it (grown by a pixel, so no outline is left) with ground cut from
+    /// elsewhere in the window where no building stands; the covered pixels are the label.
+    /// A removal that changes too little to be seen (a footprint traced where the image shows
+    /// no building: footprints and imagery are seldom of the same year) is undone, so that
+    /// the label never marks a change the image does not show.
+    fn building_removal(&self, rng: &mut SplitMix64) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
+        let size = self.config.crop;
+        let n = size * size;
+        let scene = &self.scenes[rng.below(self.scenes.len())];
+        let (window, scale) = CropWindow::draw(
+            scene.width,
+            scene.height,
+            size,
+            self.config.scale_range,
+            rng,
+        );
+        let after = window.resample(&scene.image, scene.bands, (0.0, 0.0));
+        let shift = (rng.range(-1.0, 1.0), rng.range(-1.0, 1.0));
+        let mut before = window.resample(&scene.image, scene.bands, shift);
+        let ids = window.nearest(&scene.buildings);
+        let mut label = vec![0f32; n];
+        let occupied = grow(&ids.iter().map(|&id| id != 0).collect::<Vec<_>>(), size);
+        let mut numbers: Vec<u32> = ids.iter().copied().filter(|&id| id != 0).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let ground = before.clone();
+        for number in numbers {
+            if !rng.chance(self.config.removal_probability) {
+                continue;
+            }
+            let footprint = grow(
+                &ids.iter().map(|&id| id == number).collect::<Vec<_>>(),
+                size,
+            );
+            let pixels: Vec<usize> = (0..n).filter(|&i| footprint[i]).collect();
+            if pixels.len() < MIN_REGION_PIXELS {
+                continue;
+            }
+            let Some(offset) = clear_ground(&pixels, &occupied, size, rng) else {
+                continue;
+            };
+            let mut difference = 0.0;
+            for &i in &pixels {
+                let donor = offset.apply(i, size);
+                for b in 0..scene.bands {
+                    difference += (ground[b * n + donor] - before[b * n + i]).abs();
+                }
+            }
+            let visible = difference / (pixels.len() * scene.bands) as f32;
+            if visible < MIN_VISIBLE_REMOVAL {
+                continue;
+            }
+            for &i in &pixels {
+                let donor = offset.apply(i, size);
+                for b in 0..scene.bands {
+                    before[b * n + i] = ground[b * n + donor];
+                }
+                label[i] = 1.0;
+            }
+        }
+        (before, after, label, scale)
     }
 
     /// Pastes `region` (from its pair's AFTER) into `target` at a random place, rescaled by
@@ -390,7 +612,7 @@ mod tests {
             paste_probability: 1.0,
             ..AugmentConfig::default()
         };
-        let augmenter = Augmenter::new(&pairs, config);
+        let augmenter = Augmenter::new(&pairs, &[], config);
         assert_eq!(augmenter.region_count(), 1);
         let a = augmenter.crop(&mut SplitMix64::new(5));
         let b = augmenter.crop(&mut SplitMix64::new(5));
@@ -403,6 +625,83 @@ mod tests {
         let n = 32 * 32;
         let mean: f32 = a.after[..n].iter().sum::<f32>() / n as f32;
         assert!(mean.abs() < 1e-3);
+    }
+
+    /// A 96x96 scene: textured ground, two bright 12x12 buildings, and a third footprint traced
+    /// over bare ground (a building not yet built when the image was taken).
+    fn scene_with_buildings() -> BuildingScene {
+        let side = 96;
+        let mut image: Vec<f32> = (0..3 * side * side)
+            .map(|i| 60.0 + ((i * 7919) % 13) as f32)
+            .collect();
+        let mut buildings = vec![0u32; side * side];
+        for (number, (c0, r0)) in [(1u32, (10, 10)), (2, (60, 50)), (3, (20, 70))] {
+            for r in r0..r0 + 12 {
+                for c in c0..c0 + 12 {
+                    buildings[r * side + c] = number;
+                    if number != 3 {
+                        for b in 0..3 {
+                            image[b * side * side + r * side + c] = 230.0;
+                        }
+                    }
+                }
+            }
+        }
+        BuildingScene {
+            name: "toy.tif".into(),
+            width: side,
+            height: side,
+            bands: 3,
+            image,
+            buildings,
+        }
+    }
+
+    #[test]
+    fn building_removals_label_exactly_what_changed_and_skip_invisible_footprints() {
+        let scenes = vec![scene_with_buildings()];
+        let config = AugmentConfig {
+            crop: 96,
+            scale_range: (1.0, 1.0),
+            building_probability: 1.0,
+            removal_probability: 1.0,
+            ..AugmentConfig::default()
+        };
+        let augmenter = Augmenter::new(&[], &scenes, config);
+        let mut removed_any = false;
+        for seed in 0..20 {
+            let mut rng = SplitMix64::new(seed);
+            let (before, after, label, _) = augmenter.building_removal(&mut rng);
+            let n = 96 * 96;
+            let bare_footprint = (70..82).flat_map(|r| (20..32).map(move |c| r * 96 + c));
+            for i in bare_footprint {
+                assert_eq!(
+                    label[i], 0.0,
+                    "seed {seed}: an invisible removal is labelled"
+                );
+            }
+            for (c0, r0) in [(10, 10), (60, 50)] {
+                // Inside a visible building (clear of its edges, which the misregistration
+                // blurs), a pixel is labelled exactly where the dates differ.
+                for r in r0 + 2..r0 + 10 {
+                    for c in c0 + 2..c0 + 10 {
+                        let i = r * 96 + c;
+                        let differs =
+                            (0..3).any(|b| (before[b * n + i] - after[b * n + i]).abs() > 40.0);
+                        assert_eq!(label[i] == 1.0, differs, "seed {seed}: pixel {c},{r}");
+                        removed_any |= differs;
+                    }
+                }
+            }
+            let near_a_visible_building = |i: usize| {
+                let (c, r) = (i % 96, i / 96);
+                [(10, 10), (60, 50)].iter().any(|&(c0, r0)| {
+                    (c0 - 1..c0 + 13).contains(&c) && (r0 - 1..r0 + 13).contains(&r)
+                })
+            };
+            assert!((0..n).all(|i| label[i] == 0.0 || near_a_visible_building(i)));
+        }
+        assert!(removed_any, "no building was ever removed");
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct CheckpointInfo {
     pub exclude: Vec<String>,
     /// How many labelled pairs the sets held.
     pub pairs: usize,
+    /// The images with footprints that synthetic building removals were made from.
+    #[serde(default)]
+    pub building_scenes: Vec<String>,
     /// The training recipe ([`crate::net::TrainConfig`]).
     pub seed: u64,
     pub steps: usize,
@@ -113,6 +116,7 @@ mod tests {
             sets: vec!["dsifn".into()],
             exclude: vec!["levir".into()],
             pairs: 10,
+            building_scenes: vec![],
             seed: 21,
             steps: 0,
             batch: 8,

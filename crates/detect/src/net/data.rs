@@ -46,6 +46,26 @@ impl LabelledPair {
     }
 }
 
+/// A real image with its buildings outlined (footprints burnt into a mask): the raw material
+/// of synthetic building changes, where a building is removed from one date to make a
+/// "before" ([`crate::net::augment`]). No change labels are needed, so any image with
+/// footprints (an aerial tile and an OpenStreetMap extract) can teach what a new or demolished
+/// building looks like.
+#[derive(Debug, Clone)]
+pub struct BuildingScene {
+    /// What it is called (e.g. its file name), recorded in the weights' sidecar.
+    pub name: String,
+    /// Size in pixels.
+    pub width: usize,
+    pub height: usize,
+    /// Bands per image (3 for RGB).
+    pub bands: usize,
+    /// Pixels as read (0-255), `bands` planes of `width * height`.
+    pub image: Vec<f32>,
+    /// 0 where no building stands, else the building's number (from 1); `width * height`.
+    pub buildings: Vec<u32>,
+}
+
 /// A PNG as `(width, height, bands, band-sequential samples)`, read by the crate's PNG reader.
 fn read_planes(path: &Path) -> Result<(usize, usize, usize, Vec<f32>), NetError> {
     let raster = read_png(path).map_err(image_error)?;

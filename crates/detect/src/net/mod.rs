@@ -3,7 +3,8 @@
 //!
 //! The network ([`model`]) is defined, trained ([`train`]) and run ([`infer`]) with `burn` on
 //! whatever [`Device`] the caller picks: `Device::flex()` (pure-Rust CPU, the default) or, with
-//! the crate's `cuda` feature, `Device::cuda(0)`. Generalisation to unseen sensors and places
+//! the crate's `libtorch` feature, `Device::libtorch_cuda(0)` (an NVIDIA GPU through PyTorch's
+//! libtorch). Generalisation to unseen sensors and places
 //! comes from the data recipe ([`data`] loads labelled PNG pairs, [`augment`] makes seeded
 //! training crops with rescaling, photometric jitter and copy-paste of changed regions), not
 //! from a large model. [`checkpoint`] saves weights with a JSON sidecar that records how they
@@ -21,7 +22,7 @@ pub mod train;
 
 pub use burn::tensor::Device;
 pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo};
-pub use data::{load_pairs, LabelledPair};
+pub use data::{load_pairs, BuildingScene, LabelledPair};
 pub use detector::{shipped_weights, NetDetector};
 pub use infer::NetPredictor;
 pub use model::{ChangeNet, NetArch};

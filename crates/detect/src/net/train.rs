@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::augment::{AugmentConfig, Augmenter, TrainingCrop};
 use super::checkpoint::{save_checkpoint, CheckpointInfo};
-use super::data::load_pairs;
+use super::data::{load_pairs, BuildingScene};
 use super::model::{ChangeNet, NetArch};
 use super::rng::SplitMix64;
 use super::NetError;
@@ -27,6 +27,8 @@ pub struct TrainConfig {
     pub data: Vec<PathBuf>,
     /// Set names to leave out (leave-one-set-out evaluation).
     pub exclude: Vec<String>,
+    /// Images with footprints for synthetic building removals (none: labelled pairs only).
+    pub buildings: Vec<BuildingScene>,
     /// Seeds the weights and every augmentation choice.
     pub seed: u64,
     /// Optimiser steps.
@@ -52,6 +54,7 @@ impl TrainConfig {
         TrainConfig {
             data,
             exclude,
+            buildings: Vec::new(),
             seed: 1,
             steps: 2000,
             batch: 8,
@@ -149,6 +152,14 @@ pub fn train(
     mut on_step: impl FnMut(&StepProgress),
 ) -> Result<TrainReport, NetError> {
     let start = Instant::now();
+    let multiple = config.arch.size_multiple();
+    if config.augment.crop == 0 || config.augment.crop % multiple != 0 || config.batch == 0 {
+        return Err(NetError::Mismatch(format!(
+            "crops of {} px in batches of {}: the crop must be a positive multiple of {multiple} \
+             and the batch at least 1",
+            config.augment.crop, config.batch
+        )));
+    }
     let pairs = load_pairs(&config.data, &config.exclude)?;
     if let Some(pair) = pairs.iter().find(|p| p.bands != config.arch.bands) {
         return Err(NetError::Mismatch(format!(
@@ -156,9 +167,19 @@ pub fn train(
             pair.set, pair.name, pair.bands, config.arch.bands
         )));
     }
+    if let Some(scene) = config
+        .buildings
+        .iter()
+        .find(|s| s.bands != config.arch.bands)
+    {
+        return Err(NetError::Mismatch(format!(
+            "{} has {} bands, the network takes {}",
+            scene.name, scene.bands, config.arch.bands
+        )));
+    }
     let mut sets: Vec<String> = pairs.iter().map(|p| p.set.clone()).collect();
     sets.dedup();
-    let augmenter = Augmenter::new(&pairs, config.augment.clone());
+    let augmenter = Augmenter::new(&pairs, &config.buildings, config.augment.clone());
     let device = config.device.clone().autodiff();
     device.seed(config.seed);
     let mut net = ChangeNet::new(&config.arch, &device);
@@ -201,6 +222,7 @@ pub fn train(
         sets,
         exclude: config.exclude.clone(),
         pairs: pairs.len(),
+        building_scenes: config.buildings.iter().map(|s| s.name.clone()).collect(),
         seed: config.seed,
         steps: config.steps,
         batch: config.batch,

@@ -1,10 +1,12 @@
 //! `sitewatch train`: the change network trained on labelled pairs, seeded and reproducible.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{bail, Context as _, Result};
 use clap::Args;
-use detect::net::{train, TrainConfig};
+use detect::net::{train, BuildingScene, TrainConfig};
+use geo::BoundingRect;
+use raster::{GeoTiff, RasterSource, SampleType};
 use serde::Serialize;
 
 use crate::output::Context;
@@ -17,12 +19,34 @@ pub struct TrainArgs {
     /// A set to leave out (by folder name), e.g. for leave-one-set-out (repeatable).
     #[arg(long, value_name = "NAME")]
     exclude: Vec<String>,
+    /// A folder of 8-bit RGB GeoTIFF tiles whose buildings are outlined in the matching
+    /// `--footprints` file: synthetic removals of those buildings become training changes
+    /// (repeatable; the n-th `--buildings` goes with the n-th `--footprints`).
+    #[arg(long, value_name = "DIR")]
+    buildings: Vec<PathBuf>,
+    /// Building footprints (GeoJSON, longitude/latitude) of a `--buildings` folder's tiles.
+    #[arg(long, value_name = "FILE")]
+    footprints: Vec<PathBuf>,
     /// The seed of every random choice (crops, augmentation, initial weights).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Training steps (batches).
     #[arg(long, default_value_t = 3000)]
     steps: usize,
+    /// Crops per step.
+    #[arg(long, default_value_t = 8)]
+    batch: usize,
+    /// Side of the training crops in pixels (a multiple of 16).
+    #[arg(long, default_value_t = 128, value_name = "PX")]
+    crop: usize,
+    /// Share of the crops made from the `--buildings` tiles rather than the labelled pairs.
+    #[arg(long, default_value_t = 0.5, value_name = "P", value_parser = probability)]
+    building_share: f32,
+    /// Train on the first NVIDIA GPU through libtorch (a build with the `libtorch` feature).
+    /// GPU arithmetic is not bit-reproducible: the same seed gives the same crops, not
+    /// bit-identical weights.
+    #[arg(long)]
+    gpu: bool,
     /// Where to write the weights; the recipe goes beside them as a .json sidecar.
     #[arg(short, long, value_name = "WEIGHTS")]
     output: PathBuf,
@@ -39,8 +63,24 @@ struct TrainSummary {
 }
 
 pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
+    if args.buildings.len() != args.footprints.len() {
+        bail!(
+            "{} --buildings folders but {} --footprints files: give one footprints file per folder",
+            args.buildings.len(),
+            args.footprints.len()
+        );
+    }
     let mut config = TrainConfig::new(args.data, args.exclude);
+    for (dir, footprints) in args.buildings.iter().zip(&args.footprints) {
+        config.buildings.extend(building_scenes(dir, footprints)?);
+    }
+    if args.gpu {
+        config.device = gpu_device()?;
+    }
     config.seed = args.seed;
+    config.batch = args.batch;
+    config.augment.crop = args.crop;
+    config.augment.building_probability = args.building_share;
     config.steps = args.steps;
     config.output = Some(args.output.clone());
     let bar = ctx.progress(args.steps as u64, "training");
@@ -69,4 +109,120 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
         )
     });
     Ok(())
+}
+
+/// A probability given on the command line: a number from 0 to 1.
+fn probability(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "{text} is not a probability (a number from 0 to 1)"
+        )),
+    }
+}
+
+#[cfg(feature = "libtorch")]
+fn gpu_device() -> Result<detect::net::Device> {
+    #[allow(deprecated)] // burn's libtorch backend: the GPU path that runs where PyTorch does
+    Ok(detect::net::Device::libtorch_cuda(0))
+}
+
+#[cfg(not(feature = "libtorch"))]
+fn gpu_device() -> Result<detect::net::Device> {
+    bail!("--gpu needs a build with the `libtorch` feature (see detect's weights/MODEL_CARD.md)")
+}
+
+/// The GeoTIFF tiles of `dir` (sorted by name), each with the `footprints` that fall on it
+/// burnt into its building mask.
+fn building_scenes(dir: &Path, footprints: &Path) -> Result<Vec<BuildingScene>> {
+    let mut tiles: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list the folder", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("tif") || e.eq_ignore_ascii_case("tiff"))
+        })
+        .collect();
+    tiles.sort();
+    if tiles.is_empty() {
+        bail!(
+            "{}: no GeoTIFF tiles (.tif) to take buildings from",
+            dir.display()
+        );
+    }
+    let mut scenes = Vec::with_capacity(tiles.len());
+    for path in tiles {
+        let tiff = GeoTiff::open(&path)?;
+        let image = tiff.read_window(&tiff.grid().full_window())?;
+        if image.sample_type != SampleType::U8 || image.band_count < 3 {
+            bail!(
+                "{}: building tiles must be 8-bit RGB, this one is {:?} with {} bands",
+                path.display(),
+                image.sample_type,
+                image.band_count
+            );
+        }
+        let grid = &image.grid;
+        let (x0, y0, x1, y1) = grid.bounds();
+        let mut buildings = vec![0u32; grid.width * grid.height];
+        let mut number = 0;
+        for seed in registry::read_seeds(footprints, &grid.crs)? {
+            let Some(rect) = seed.outline.bounding_rect() else {
+                continue;
+            };
+            if rect.max().x < x0 || rect.min().x > x1 || rect.max().y < y0 || rect.min().y > y1 {
+                continue;
+            }
+            number += 1;
+            for (cell, inside) in buildings
+                .iter_mut()
+                .zip(registry::rasterize(&seed.outline, grid))
+            {
+                if inside {
+                    *cell = number;
+                }
+            }
+        }
+        let plane = grid.width * grid.height;
+        scenes.push(BuildingScene {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            width: grid.width,
+            height: grid.height,
+            bands: 3,
+            image: image.data[..3 * plane].to_vec(),
+            buildings,
+        });
+    }
+    if scenes.iter().all(|s| s.buildings.iter().all(|&b| b == 0)) {
+        bail!(
+            "{}: no footprint falls on the tiles of {} (footprints must be GeoJSON in \
+             longitude/latitude over the same place)",
+            footprints.display(),
+            dir.display()
+        );
+    }
+    Ok(scenes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joplin_tiles_get_their_footprints_burnt_in() {
+        let joplin = testkit::shared_data().join("joplin");
+        let scenes =
+            building_scenes(&joplin.join("pre"), &joplin.join("footprints-2020.geojson")).unwrap();
+        assert_eq!(scenes.len(), 4);
+        for scene in &scenes {
+            let built = scene.buildings.iter().filter(|&&b| b != 0).count();
+            let share = built as f64 / scene.buildings.len() as f64;
+            assert!((0.02..0.5).contains(&share), "{}: {share}", scene.name);
+            let numbers = scene.buildings.iter().max().copied().unwrap_or(0);
+            assert!(numbers > 50, "{}: {numbers} buildings", scene.name);
+        }
+    }
 }
