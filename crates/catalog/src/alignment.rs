@@ -30,7 +30,7 @@ impl AlignmentStatus {
 }
 
 /// The outcome of aligning a scene, to store.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewAlignment {
     /// The scene that was aligned.
     pub scene_id: i64,
@@ -56,31 +56,12 @@ pub struct NewAlignment {
     pub reason: Option<String>,
 }
 
-/// A stored alignment: the outcome (fields as in [`NewAlignment`]) and when it was recorded.
+/// A stored alignment: the outcome as it was given and when it was recorded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alignment {
-    /// The scene that was aligned.
-    pub scene_id: i64,
-    /// The scene the shift was measured against, if any.
-    pub reference_scene_id: Option<i64>,
-    /// Whether the scene could be aligned.
-    pub status: AlignmentStatus,
-    /// Shift along columns in site-grid pixels.
-    pub dx_px: Option<f64>,
-    /// Shift along rows in site-grid pixels.
-    pub dy_px: Option<f64>,
-    /// The parameters of the correction model.
-    pub model: serde_json::Value,
-    /// Tie points the correction was fitted to.
-    pub tie_points_used: usize,
-    /// Tie points discarded as outliers.
-    pub tie_points_rejected: usize,
-    /// Residual RMSE after correction, in pixels.
-    pub rmse_px: Option<f64>,
-    /// Residual RMSE after correction, in metres.
-    pub rmse_m: Option<f64>,
-    /// Why the alignment was refused, or a remark.
-    pub reason: Option<String>,
+    /// What the aligner found.
+    #[serde(flatten)]
+    pub outcome: NewAlignment,
     /// When the alignment was recorded.
     pub created: DateTime<Utc>,
 }
@@ -202,7 +183,7 @@ fn alignment_from_row(row: &Row) -> Result<Alignment, CatalogErrorKind> {
         usize::try_from(value)
             .map_err(|_| CatalogErrorKind::Damaged(format!("alignment {column} is {value}")))
     };
-    Ok(Alignment {
+    let outcome = NewAlignment {
         scene_id: row.get("scene_fid")?,
         reference_scene_id: row.get("reference_scene_fid")?,
         status: match status.as_str() {
@@ -222,6 +203,9 @@ fn alignment_from_row(row: &Row) -> Result<Alignment, CatalogErrorKind> {
         rmse_px: row.get("rmse_px")?,
         rmse_m: row.get("rmse_m")?,
         reason: row.get("reason")?,
+    };
+    Ok(Alignment {
+        outcome,
         created: read_datetime(row, "created")?,
     })
 }
@@ -230,8 +214,10 @@ impl Alignment {
     /// The correction to apply when the scene is warped onto its site grid: the stored model
     /// when the scene was aligned, none when alignment was refused.
     pub fn correction(&self) -> Result<Option<raster::coreg::CorrectionModel>, serde_json::Error> {
-        match self.status {
-            AlignmentStatus::Aligned => serde_json::from_value(self.model.clone()).map(Some),
+        match self.outcome.status {
+            AlignmentStatus::Aligned => {
+                serde_json::from_value(self.outcome.model.clone()).map(Some)
+            }
             AlignmentStatus::Refused => Ok(None),
         }
     }
@@ -282,8 +268,8 @@ mod tests {
         assert_eq!(catalog.alignment(target).unwrap(), None);
         let stored = catalog.set_alignment(shift(target, reference)).unwrap();
         assert_eq!(catalog.alignment(target).unwrap().as_ref(), Some(&stored));
-        assert_eq!(stored.model["dx"], 1.25);
-        assert_eq!((stored.tie_points_used, stored.rmse_px), (112, Some(0.31)));
+        assert_eq!(stored.outcome, shift(target, reference), "stored as given");
+        assert_eq!(stored.outcome.model["dx"], 1.25);
 
         let refusal = NewAlignment {
             status: AlignmentStatus::Refused,
@@ -295,7 +281,7 @@ mod tests {
             ..shift(target, reference)
         };
         let replaced = catalog.set_alignment(refusal).unwrap();
-        assert_eq!(replaced.status, AlignmentStatus::Refused);
+        assert_eq!(replaced.outcome.status, AlignmentStatus::Refused);
         assert_eq!(catalog.alignment(target).unwrap(), Some(replaced));
         assert_eq!(catalog.alignment(reference).unwrap(), None);
     }

@@ -198,7 +198,7 @@ fn scene_to_render(catalog: &mut Catalog, id: i64) -> Result<SceneToRender, ApiE
         (&file.role, &file.sha256).hash(&mut hasher);
     }
     if let Some(a) = &alignment {
-        (a.created, a.model.to_string()).hash(&mut hasher);
+        (a.created, a.outcome.model.to_string()).hash(&mut hasher);
     }
     (
         site.grid.transform.0.map(f64::to_bits),

@@ -5,7 +5,6 @@ use anyhow::Result;
 use catalog::{AlignmentStatus, Catalog, NewAlignment, Scene, Site};
 use clap::Args;
 use raster::NoCorrection;
-use serde::Serialize;
 
 use crate::commands::coreg::align;
 use crate::output::Context;
@@ -18,20 +17,6 @@ pub struct AlignArgs {
     /// The scene the others are aligned to (default: the earliest).
     #[arg(long, value_name = "SCENE_ID")]
     reference: Option<i64>,
-}
-
-/// How one scene was aligned.
-#[derive(Debug, Clone, Serialize)]
-pub struct AlignOutcome {
-    pub scene_id: i64,
-    pub status: AlignmentStatus,
-    pub dx_px: Option<f64>,
-    pub dy_px: Option<f64>,
-    pub rmse_px: Option<f64>,
-    pub rmse_m: Option<f64>,
-    pub tie_points_used: usize,
-    pub tie_points_rejected: usize,
-    pub reason: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: AlignArgs) -> Result<()> {
@@ -71,7 +56,7 @@ pub fn align_site(
     site: &Site,
     reference: Option<i64>,
     wanted: impl Fn(&Scene) -> bool,
-) -> Result<Vec<AlignOutcome>> {
+) -> Result<Vec<NewAlignment>> {
     let scenes = catalog.scenes(Some(&site.name))?;
     let Some(first) = scenes.first() else {
         anyhow::bail!(
@@ -125,18 +110,7 @@ pub fn align_site(
                 },
             }
         };
-        let stored = catalog.set_alignment(alignment)?;
-        outcomes.push(AlignOutcome {
-            scene_id: stored.scene_id,
-            status: stored.status,
-            dx_px: stored.dx_px,
-            dy_px: stored.dy_px,
-            rmse_px: stored.rmse_px,
-            rmse_m: stored.rmse_m,
-            tie_points_used: stored.tie_points_used,
-            tie_points_rejected: stored.tie_points_rejected,
-            reason: stored.reason,
-        });
+        outcomes.push(catalog.set_alignment(alignment)?.outcome);
         bar.inc(1);
     }
     bar.finish_and_clear();

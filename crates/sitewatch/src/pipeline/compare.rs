@@ -149,7 +149,7 @@ fn parameters(
     let rules = cleanup_rules();
     let alignment = |scene: i64| -> Result<serde_json::Value> {
         Ok(match catalog.alignment(scene)? {
-            Some(a) => json!({"status": a.status, "model": a.model}),
+            Some(a) => json!({"status": a.outcome.status, "model": a.outcome.model}),
             None => serde_json::Value::Null,
         })
     };

@@ -15,10 +15,10 @@ mod registry;
 mod stack;
 
 use anyhow::Result;
-use catalog::{Catalog, ReviewFilter, Site};
+use catalog::{Catalog, NewAlignment, ReviewFilter, Site};
 use serde::Serialize;
 
-use crate::commands::align::{align_site, AlignOutcome};
+use crate::commands::align::align_site;
 use crate::commands::detect::Method;
 use crate::output::Context;
 
@@ -42,7 +42,7 @@ pub struct RunSummary {
     pub site: String,
     pub scenes: usize,
     /// The alignments made in this run (none when every scene was already aligned).
-    pub aligned: Vec<AlignOutcome>,
+    pub aligned: Vec<NewAlignment>,
     /// The comparisons computed in this run.
     pub compared: Vec<PairOutcome>,
     /// The comparisons already stored and still current.
@@ -104,8 +104,8 @@ fn unaligned(catalog: &Catalog, scenes: &[catalog::Scene]) -> Result<Vec<i64>> {
     let mut pending = Vec::new();
     for scene in scenes {
         let current = match catalog.alignment(scene.id)? {
-            Some(a) if scene.id == first => a.reference_scene_id.is_none_or(|r| r == first),
-            Some(a) => a.reference_scene_id == Some(first),
+            Some(a) if scene.id == first => a.outcome.reference_scene_id.is_none_or(|r| r == first),
+            Some(a) => a.outcome.reference_scene_id == Some(first),
             None => false,
         };
         if !current {

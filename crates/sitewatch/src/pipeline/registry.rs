@@ -214,7 +214,7 @@ fn tracking_rules(catalog: &Catalog, scenes: &[Scene]) -> Result<TrackingRules> 
     let defaults = TrackingRules::default();
     let mut rmse = defaults.coreg_rmse_px;
     for scene in scenes {
-        if let Some(r) = catalog.alignment(scene.id)?.and_then(|a| a.rmse_px) {
+        if let Some(r) = catalog.alignment(scene.id)?.and_then(|a| a.outcome.rmse_px) {
             rmse = rmse.max(r);
         }
     }
