@@ -41,25 +41,16 @@ pub struct NewComparison {
     pub threshold: f64,
 }
 
-/// A stored comparison.
+/// A stored comparison: the run as it was given, where and when it was recorded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
     /// The comparison's id in the `comparisons` table.
     pub id: i64,
     /// The name of the site.
     pub site: String,
-    /// The earlier scene's id.
-    pub before_scene: i64,
-    /// The later scene's id.
-    pub after_scene: i64,
-    /// The change method.
-    pub method: String,
-    /// The version of the model the method used.
-    pub model_version: Option<String>,
-    /// The method's parameters.
-    pub parameters: serde_json::Value,
-    /// The change-probability threshold.
-    pub threshold: f64,
+    /// Which method ran on which scene pair, and how.
+    #[serde(flatten)]
+    pub run: NewComparison,
     /// When the comparison was recorded.
     pub created: DateTime<Utc>,
 }
@@ -77,7 +68,7 @@ pub struct NewChange {
     pub direction: String,
 }
 
-/// A stored change.
+/// A stored change: the change as it was found, which comparison found it, and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredChange {
     /// The change's feature id in the `changes` layer.
@@ -88,14 +79,9 @@ pub struct StoredChange {
     pub before_scene: i64,
     /// The comparison's later scene.
     pub after_scene: i64,
-    /// The changed area's outline, longitude/latitude (EPSG:4326).
-    pub outline_lonlat: Polygon<f64>,
-    /// Its area in square metres.
-    pub area_m2: f64,
-    /// The mean change probability of its pixels.
-    pub mean_prob: f64,
-    /// What changed: "appeared", "removed" or "surface_changed".
-    pub direction: String,
+    /// The change as the comparison found it.
+    #[serde(flatten)]
+    pub change: NewChange,
     /// The current verdict: the latest review of the change that has one.
     pub review: Option<Review>,
 }
@@ -269,12 +255,14 @@ fn read_comparisons(
         comparisons.push(Comparison {
             id: row.get("fid")?,
             site: site.name.clone(),
-            before_scene: row.get("before_scene_fid")?,
-            after_scene: row.get("after_scene_fid")?,
-            method: row.get("method")?,
-            model_version: row.get("model_version")?,
-            parameters: read_json(row, "parameters")?,
-            threshold: row.get("threshold")?,
+            run: NewComparison {
+                before_scene: row.get("before_scene_fid")?,
+                after_scene: row.get("after_scene_fid")?,
+                method: row.get("method")?,
+                model_version: row.get("model_version")?,
+                parameters: read_json(row, "parameters")?,
+                threshold: row.get("threshold")?,
+            },
             created: read_datetime(row, "created")?,
         });
     }
@@ -291,10 +279,12 @@ fn change_from_row(row: &Row, verdicts: &Verdicts) -> Result<StoredChange, Catal
         comparison: row.get("comparison_fid")?,
         before_scene: row.get("before_scene_fid")?,
         after_scene: row.get("after_scene_fid")?,
-        outline_lonlat,
-        area_m2: row.get("area_m2")?,
-        mean_prob: row.get("mean_prob")?,
-        direction: row.get("direction")?,
+        change: NewChange {
+            outline_lonlat,
+            area_m2: row.get("area_m2")?,
+            mean_prob: row.get("mean_prob")?,
+            direction: row.get("direction")?,
+        },
         review: verdicts.change(id),
     })
 }
@@ -314,20 +304,20 @@ mod tests {
         assert_eq!(stored.id, findings.comparison);
         assert_eq!(stored.site, "Natanz");
         assert_eq!(
-            (stored.before_scene, stored.after_scene),
+            (stored.run.before_scene, stored.run.after_scene),
             (findings.before, findings.after)
         );
-        assert_eq!(stored.parameters["tile"], 256);
-        assert_eq!(stored.model_version.as_deref(), Some("unet-2026.1"));
+        assert_eq!(stored.run.parameters["tile"], 256);
+        assert_eq!(stored.run.model_version.as_deref(), Some("unet-2026.1"));
         let changes = catalog.changes("Natanz", Some(stored.id)).unwrap();
         assert_eq!(catalog.changes("Natanz", None).unwrap(), changes);
         let ids: Vec<i64> = changes.iter().map(|c| c.id).collect();
         assert_eq!(ids, findings.change_ids);
         assert_eq!(
-            changes[0].outline_lonlat,
+            changes[0].change.outline_lonlat,
             lon_lat_box(51.71, 33.71, 51.712, 33.712)
         );
-        assert_eq!(changes[1].direction, "removed");
+        assert_eq!(changes[1].change.direction, "removed");
         assert_eq!(
             (
                 changes[0].before_scene,
@@ -373,7 +363,7 @@ mod tests {
             .unwrap();
         let comparisons = catalog.comparisons("Natanz").unwrap();
         assert_eq!(comparisons.len(), 2);
-        assert_eq!(comparisons[0].threshold, 0.7);
+        assert_eq!(comparisons[0].run.threshold, 0.7);
         let changes = catalog.changes("Natanz", None).unwrap();
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].comparison, replacing.id);

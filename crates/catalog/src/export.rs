@@ -248,9 +248,9 @@ fn change_values(c: &StoredChange) -> Vec<Value> {
         json!(c.comparison),
         json!(c.before_scene),
         json!(c.after_scene),
-        json!(c.area_m2),
-        json!(c.mean_prob),
-        json!(c.direction),
+        json!(c.change.area_m2),
+        json!(c.change.mean_prob),
+        json!(c.change.direction),
     ];
     values.extend(review_values(c.review.as_ref()));
     values
@@ -420,7 +420,7 @@ impl Catalog {
                 "Changes found by comparisons of scene pairs",
                 CHANGE_FIELDS,
                 &self.changes(site, None)?,
-                |c| (&c.outline_lonlat, change_values(c)),
+                |c| (&c.change.outline_lonlat, change_values(c)),
             ),
             ExportLayer::Footprints => FlatLayer::of(
                 "footprints",

@@ -67,33 +67,34 @@ pub(crate) async fn changes(
 /// A change as a feature. Its area interval is the area give or take half a site-grid pixel
 /// all along its outline: how far the outline of a pixel mask can be from the true edge.
 fn change_feature(
-    change: &StoredChange,
+    stored: &StoredChange,
     to_frame: &SiteFrame,
     frame: FrameName,
     dates: &HashMap<i64, String>,
 ) -> Result<Value, ApiError> {
-    let pixels = to_frame.polygon_to_pixels(&change.outline_lonlat)?;
+    let found = &stored.change;
+    let pixels = to_frame.polygon_to_pixels(&found.outline_lonlat)?;
     let perimeter_m = outline_length(&pixels) * to_frame.gsd_m();
     let margin = 0.5 * to_frame.gsd_m() * perimeter_m;
     let geometry = match frame {
         FrameName::Grid => pixels,
-        FrameName::Lonlat => change.outline_lonlat.clone(),
+        FrameName::Lonlat => found.outline_lonlat.clone(),
     };
     Ok(json!({
         "type": "Feature",
-        "id": change.id,
+        "id": stored.id,
         "geometry": polygon_geometry(&geometry),
         "properties": {
-            "comparison": change.comparison,
-            "before_scene": change.before_scene,
-            "after_scene": change.after_scene,
-            "before": date_of(dates, change.before_scene),
-            "after": date_of(dates, change.after_scene),
-            "area_m2": change.area_m2,
-            "area_m2_interval": [(change.area_m2 - margin).max(0.0), change.area_m2 + margin],
-            "mean_prob": change.mean_prob,
-            "direction": change.direction,
-            "review": change.review,
+            "comparison": stored.comparison,
+            "before_scene": stored.before_scene,
+            "after_scene": stored.after_scene,
+            "before": date_of(dates, stored.before_scene),
+            "after": date_of(dates, stored.after_scene),
+            "area_m2": found.area_m2,
+            "area_m2_interval": [(found.area_m2 - margin).max(0.0), found.area_m2 + margin],
+            "mean_prob": found.mean_prob,
+            "direction": found.direction,
+            "review": stored.review,
         },
     }))
 }

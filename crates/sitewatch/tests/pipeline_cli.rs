@@ -83,7 +83,7 @@ fn the_pipeline_is_incremental_and_its_registry_is_listed_compared_and_exported(
             .changes("Plant", None)
             .unwrap()
             .into_iter()
-            .find(|c| c.direction == "appeared" && c.area_m2 > 500.0)
+            .find(|c| c.change.direction == "appeared" && c.change.area_m2 > 500.0)
             .expect("a large appeared change");
         catalog
             .add_review(

@@ -387,23 +387,16 @@ fn provenance(
         }
     }
     let comparisons_run = catalog.comparisons(&site.name)?;
-    let model_version = comparisons_run.iter().find_map(|c| c.model_version.clone());
+    let model_version = comparisons_run
+        .iter()
+        .find_map(|c| c.run.model_version.clone());
     Ok(Provenance {
         inputs,
         parameters: serde_json::json!({
             "site": site.name,
             "findings": format!("{filter:?}"),
             "compare": comparisons,
-            "comparisons": comparisons_run
-                .iter()
-                .map(|c| serde_json::json!({
-                    "before_scene": c.before_scene,
-                    "after_scene": c.after_scene,
-                    "method": c.method,
-                    "threshold": c.threshold,
-                    "parameters": c.parameters,
-                }))
-                .collect::<Vec<_>>(),
+            "comparisons": comparisons_run.iter().map(|c| &c.run).collect::<Vec<_>>(),
         }),
         sitewatch_version: env!("CARGO_PKG_VERSION").to_string(),
         model_version,

@@ -52,11 +52,11 @@ pub fn compare_pairs(
     for pair in pairs_needed(&ids) {
         let parameters = parameters(catalog, options, pair)?;
         let current = stored.iter().any(|c: &Comparison| {
-            c.before_scene == pair.before
-                && c.after_scene == pair.after
-                && c.method == method
-                && c.model_version == model
-                && c.parameters == parameters
+            c.run.before_scene == pair.before
+                && c.run.after_scene == pair.after
+                && c.run.method == method
+                && c.run.model_version == model
+                && c.run.parameters == parameters
         });
         if options.force || !current {
             todo.push((pair, parameters));

@@ -49,7 +49,9 @@ pub fn rebuild_registry(
     let mut consecutive = Vec::with_capacity(scenes.len() - 1);
     for pair in scenes.windows(2) {
         let Some(found) = comparisons.iter().find(|c| {
-            c.before_scene == pair[0].id && c.after_scene == pair[1].id && c.method == method
+            c.run.before_scene == pair[0].id
+                && c.run.after_scene == pair[1].id
+                && c.run.method == method
         }) else {
             bail!(
                 "site '{}': scenes {} and {} have no stored comparison; run `sitewatch run {}`",
@@ -274,8 +276,8 @@ fn site_areas(site: &Site, outlines: &GridOutlines) -> Result<SiteAreas> {
 
 /// A stored change as the registry takes it: an outline in the site grid's pixel corners.
 fn to_change(stored: &StoredChange, outlines: &GridOutlines) -> Result<detect::Change> {
-    let polygon = outlines.to_pixels(&stored.outline_lonlat)?;
-    let direction = match stored.direction.as_str() {
+    let polygon = outlines.to_pixels(&stored.change.outline_lonlat)?;
+    let direction = match stored.change.direction.as_str() {
         "appeared" => detect::Direction::Appeared,
         "removed" => detect::Direction::Removed,
         "surface_changed" => detect::Direction::SurfaceChanged,
@@ -284,8 +286,8 @@ fn to_change(stored: &StoredChange, outlines: &GridOutlines) -> Result<detect::C
     Ok(detect::Change {
         area_px: polygon.area().round() as usize,
         polygon,
-        area_m2: Some(stored.area_m2),
-        mean_probability: stored.mean_prob,
+        area_m2: Some(stored.change.area_m2),
+        mean_probability: stored.change.mean_prob,
         direction,
         texture_ratio: f64::NAN,
     })
