@@ -165,7 +165,8 @@ pub struct NewBuilding {
     pub measures: serde_json::Value,
 }
 
-/// A building of a site's registry as stored.
+/// A building of a site's registry as stored: the building as the registry gave it, where
+/// it is kept and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredBuilding {
     /// The building's feature id in the `buildings` layer; it changes with every registry
@@ -173,38 +174,9 @@ pub struct StoredBuilding {
     pub id: i64,
     /// The name of the site.
     pub site: String,
-    /// The building's code, unique per site.
-    pub code: String,
-    /// Where its outline comes from.
-    pub origin: BuildingOrigin,
-    /// Its current outline, longitude/latitude.
-    pub outline_lonlat: Polygon<f64>,
-    /// Whether it still stands in the latest scene.
-    pub standing: bool,
-    /// The first scene it was seen in.
-    pub first_seen_scene: i64,
-    /// The last scene it was seen in.
-    pub last_seen_scene: i64,
-    /// Its footprint area, square metres.
-    pub area_m2: Interval,
-    /// Its length, metres.
-    pub length_m: Interval,
-    /// Its width, metres.
-    pub width_m: Interval,
-    /// Longitude of its centre, degrees.
-    pub lon: f64,
-    /// Latitude of its centre, degrees.
-    pub lat: f64,
-    /// Its centre as an MGRS reference.
-    pub mgrs: String,
-    /// Whether it is judged to be housing.
-    pub housing: bool,
-    /// What happened to it, in the order the registry gave.
-    pub history: Vec<NewBuildingEvent>,
-    /// Its outline in each scene it was seen in, in the order the registry gave.
-    pub outlines: Vec<(i64, Polygon<f64>)>,
-    /// The measures in full, with the named contributions to their intervals.
-    pub measures: serde_json::Value,
+    /// The building as the registry gave it.
+    #[serde(flatten)]
+    pub building: NewBuilding,
     /// The current verdict: the latest review of the building's code that has one.
     pub review: Option<Review>,
 }
@@ -405,11 +377,11 @@ fn read_buildings(
     let mut buildings = Vec::new();
     while let Some(row) = rows.next()? {
         let id: i64 = row.get("fid")?;
-        let mut building = building_from_row(row, site)?;
-        building.history = history.remove(&id).unwrap_or_default();
-        building.outlines = outlines.remove(&id).unwrap_or_default();
-        building.review = verdicts.building(&building.code);
-        buildings.push(building);
+        let mut stored = building_from_row(row, site)?;
+        stored.building.history = history.remove(&id).unwrap_or_default();
+        stored.building.outlines = outlines.remove(&id).unwrap_or_default();
+        stored.review = verdicts.building(&stored.building.code);
+        buildings.push(stored);
     }
     Ok(buildings)
 }
@@ -478,9 +450,7 @@ fn building_from_row(row: &Row, site: &Site) -> Result<StoredBuilding, CatalogEr
     let geom: Vec<u8> = row.get("geom")?;
     let origin: String = row.get("origin")?;
     let interval = |name: &str| Interval::read(row, name);
-    Ok(StoredBuilding {
-        id: row.get("fid")?,
-        site: site.name.clone(),
+    let building = NewBuilding {
         outline_lonlat: decode_polygon(&geom).map_err(damaged)?,
         origin: origin.parse().map_err(damaged)?,
         standing: row.get("standing")?,
@@ -497,8 +467,13 @@ fn building_from_row(row: &Row, site: &Site) -> Result<StoredBuilding, CatalogEr
             .map_err(|e| damaged(format!("its measures are not JSON: {e}")))?,
         history: Vec::new(),
         outlines: Vec::new(),
-        review: None,
         code,
+    };
+    Ok(StoredBuilding {
+        id: row.get("fid")?,
+        site: site.name.clone(),
+        building,
+        review: None,
     })
 }
 
@@ -512,18 +487,18 @@ mod tests {
     fn the_registry_reads_back_by_code_with_history_and_outlines() {
         let (_dir, catalog, findings) = findings_catalog();
         let buildings = catalog.buildings("FEP").unwrap();
-        let codes: Vec<&str> = buildings.iter().map(|b| b.code.as_str()).collect();
+        let codes: Vec<&str> = buildings.iter().map(|b| b.building.code.as_str()).collect();
         assert_eq!(codes, ["B0001", "B0002"]);
         let wanted = new_building("B0001", 51.715, findings.before, findings.after);
         let b = &buildings[0];
         assert_eq!(b.site, "Natanz");
-        assert_eq!(b.outline_lonlat, wanted.outline_lonlat);
-        assert_eq!(b.area_m2, wanted.area_m2);
-        assert_eq!(b.width_m, wanted.width_m);
-        assert_eq!(b.history, wanted.history);
-        assert_eq!(b.outlines, wanted.outlines);
+        assert_eq!(b.building.outline_lonlat, wanted.outline_lonlat);
+        assert_eq!(b.building.area_m2, wanted.area_m2);
+        assert_eq!(b.building.width_m, wanted.width_m);
+        assert_eq!(b.building.history, wanted.history);
+        assert_eq!(b.building.outlines, wanted.outlines);
         assert_eq!(
-            (b.origin, b.standing, &b.mgrs),
+            (b.building.origin, b.building.standing, &b.building.mgrs),
             (BuildingOrigin::Detected, true, &wanted.mgrs)
         );
         assert_eq!(catalog.building("natanz", " B0002 ").unwrap(), buildings[1]);
@@ -569,11 +544,11 @@ mod tests {
             .replace_buildings("Natanz", &[moved.clone(), added])
             .unwrap();
         let buildings = catalog.buildings("Natanz").unwrap();
-        let codes: Vec<&str> = buildings.iter().map(|b| b.code.as_str()).collect();
+        let codes: Vec<&str> = buildings.iter().map(|b| b.building.code.as_str()).collect();
         assert_eq!(codes, ["B0002", "B0003"]);
         assert_ne!(buildings[0].id, old_id);
-        assert!(!buildings[0].standing);
-        assert_eq!(buildings[0].outline_lonlat, moved.outline_lonlat);
+        assert!(!buildings[0].building.standing);
+        assert_eq!(buildings[0].building.outline_lonlat, moved.outline_lonlat);
         assert_eq!(buildings[0].review.as_ref(), Some(&verdict));
         assert_eq!(buildings[1].review, None);
         assert!(catalog.building("Natanz", "B0001").is_err());

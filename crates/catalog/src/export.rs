@@ -208,21 +208,25 @@ fn building_values(b: &StoredBuilding) -> Vec<Value> {
     let mut values = vec![
         json!(b.id),
         json!(b.site),
-        json!(b.code),
-        json!(b.origin),
-        json!(b.standing),
-        json!(b.first_seen_scene),
-        json!(b.last_seen_scene),
+        json!(b.building.code),
+        json!(b.building.origin),
+        json!(b.building.standing),
+        json!(b.building.first_seen_scene),
+        json!(b.building.last_seen_scene),
     ];
-    for interval in [&b.area_m2, &b.length_m, &b.width_m] {
+    for interval in [
+        &b.building.area_m2,
+        &b.building.length_m,
+        &b.building.width_m,
+    ] {
         values.extend(interval_values(interval));
     }
     values.extend([
-        json!(b.lon),
-        json!(b.lat),
-        json!(b.mgrs),
-        json!(b.housing),
-        json!(b.history),
+        json!(b.building.lon),
+        json!(b.building.lat),
+        json!(b.building.mgrs),
+        json!(b.building.housing),
+        json!(b.building.history),
     ]);
     values.extend(review_values(b.review.as_ref()));
     values
@@ -413,7 +417,7 @@ impl Catalog {
                 "The building registry at each building's current outline",
                 BUILDING_FIELDS,
                 &self.buildings(site)?,
-                |b| (&b.outline_lonlat, building_values(b)),
+                |b| (&b.building.outline_lonlat, building_values(b)),
             ),
             ExportLayer::Changes => FlatLayer::of(
                 "changes",
@@ -480,7 +484,7 @@ mod tests {
         let features = json["features"].as_array().unwrap();
         let buildings = catalog.buildings("Natanz").unwrap();
         assert_eq!(features.len(), buildings.len());
-        let (feature, building) = (&features[0], &buildings[0]);
+        let (feature, building) = (&features[0], &buildings[0].building);
         let properties = &feature["properties"];
         assert_eq!(properties["code"], "B0001");
         assert_eq!(properties["area_m2"], building.area_m2.value);

@@ -107,10 +107,11 @@ impl From<&Scene> for TimelineEntry {
 impl TimelineEntry {
     /// The entry of `event` of `building`, seen between the scenes in `scenes` (by id).
     fn of_building_event(
-        building: &StoredBuilding,
+        stored: &StoredBuilding,
         event: &NewBuildingEvent,
         scenes: &HashMap<i64, &Scene>,
     ) -> Result<TimelineEntry, CatalogErrorKind> {
+        let building = &stored.building;
         let scene = |id: i64| {
             scenes.get(&id).copied().ok_or_else(|| {
                 CatalogErrorKind::Damaged(format!(
@@ -130,7 +131,7 @@ impl TimelineEntry {
             date: after.acquired.into(),
             since: Some(before.acquired.into()),
             origin: TimelineOrigin::Building,
-            id: building.id,
+            id: stored.id,
             building: Some(building.code.clone()),
             kind: event.kind.clone(),
             summary: Some(format!(
@@ -164,10 +165,10 @@ impl Catalog {
             .map(TimelineEntry::from)
             .chain(events.iter().map(TimelineEntry::from))
             .collect();
-        for building in &buildings {
-            for event in &building.history {
+        for stored in &buildings {
+            for event in &stored.building.history {
                 entries.push(
-                    TimelineEntry::of_building_event(building, event, &by_id)
+                    TimelineEntry::of_building_event(stored, event, &by_id)
                         .map_err(|kind| self.error(kind))?,
                 );
             }

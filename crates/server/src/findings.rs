@@ -133,11 +133,12 @@ pub(crate) async fn buildings(
 
 /// A building as a feature; its id is its code, which reviews name and registry runs keep.
 fn building_feature(
-    building: &StoredBuilding,
+    stored: &StoredBuilding,
     to_frame: &SiteFrame,
     frame: FrameName,
     dates: &HashMap<i64, String>,
 ) -> Result<Value, ApiError> {
+    let building = &stored.building;
     let interval =
         |i: &Interval| json!({ "value": i.value, "low": i.low, "high": i.high, "level": i.level });
     let history: Vec<Value> = building
@@ -173,7 +174,7 @@ fn building_feature(
             "width_m": interval(&building.width_m),
             "mgrs": building.mgrs,
             "history": history,
-            "review": building.review,
+            "review": stored.review,
         },
     }))
 }

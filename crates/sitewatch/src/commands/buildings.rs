@@ -168,21 +168,22 @@ pub fn building_row(b: &StoredBuilding, scenes: &[Scene]) -> BuildingRow {
             .unwrap_or_else(|| format!("scene {id}"))
     };
     BuildingRow {
-        id: b.code.clone(),
-        origin: format!("{:?}", b.origin).to_lowercase(),
-        standing: b.standing,
-        housing: b.housing,
-        area_m2: b.area_m2,
-        length_m: b.length_m,
-        width_m: b.width_m,
-        outline: b.measures["outline"].as_str().map(str::to_string),
-        outline_change_m2: b.measures["outline_change_m2"].as_f64(),
-        lat: b.lat,
-        lon: b.lon,
-        mgrs: b.mgrs.clone(),
-        first_seen: date(b.first_seen_scene),
-        last_seen: date(b.last_seen_scene),
+        id: b.building.code.clone(),
+        origin: format!("{:?}", b.building.origin).to_lowercase(),
+        standing: b.building.standing,
+        housing: b.building.housing,
+        area_m2: b.building.area_m2,
+        length_m: b.building.length_m,
+        width_m: b.building.width_m,
+        outline: b.building.measures["outline"].as_str().map(str::to_string),
+        outline_change_m2: b.building.measures["outline_change_m2"].as_f64(),
+        lat: b.building.lat,
+        lon: b.building.lon,
+        mgrs: b.building.mgrs.clone(),
+        first_seen: date(b.building.first_seen_scene),
+        last_seen: date(b.building.last_seen_scene),
         history: b
+            .building
             .history
             .iter()
             .map(|e| HistoryRow {

@@ -44,8 +44,8 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<()> {
     }
     let ratio = registry::compare(&area_a, &area_b);
     let report = AreaRatio {
-        a: a.code.clone(),
-        b: b.code.clone(),
+        a: a.building.code.clone(),
+        b: b.building.code.clone(),
         ratio: ratio.value,
         low: ratio.low,
         high: ratio.high,
@@ -61,12 +61,12 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<()> {
 }
 
 /// A stored building's area with the named sources of its interval.
-pub fn area_measure(building: &catalog::StoredBuilding) -> Result<Measure> {
-    let area = building.measures.get("area_m2").ok_or_else(|| {
+pub fn area_measure(stored: &catalog::StoredBuilding) -> Result<Measure> {
+    let area = stored.building.measures.get("area_m2").ok_or_else(|| {
         anyhow::anyhow!(
             "building {}: the catalog keeps no interval sources for its area; run `sitewatch run {}` again",
-            building.code,
-            building.site
+            stored.building.code,
+            stored.site
         )
     })?;
     Ok(serde_json::from_value(area.clone())?)

@@ -75,7 +75,7 @@ pub fn check_against_truth(
     let date_of = |scene: i64| scenes.iter().position(|s| s.id == scene);
     let mut matched = Vec::with_capacity(buildings.len());
     for b in buildings {
-        let (x, y) = to_map.transform_point(b.lon, b.lat)?;
+        let (x, y) = to_map.transform_point(b.building.lon, b.building.lat)?;
         let planted = scenario
             .buildings
             .iter()
@@ -87,8 +87,8 @@ pub fn check_against_truth(
             })
             .map(|p| p.id.clone());
         matched.push(MatchedBuilding {
-            code: b.code.clone(),
-            area_m2: b.area_m2.value,
+            code: b.building.code.clone(),
+            area_m2: b.building.area_m2.value,
             planted,
         });
     }
@@ -107,13 +107,13 @@ pub fn check_against_truth(
                 .zip(&matched)
                 .find(|(b, m)| {
                     m.planted.as_deref() == Some(e.building.as_str())
-                        && b.history.iter().any(|h| {
+                        && b.building.history.iter().any(|h| {
                             h.kind == kind
                                 && date_of(h.before_scene) == Some(e.before)
                                 && date_of(h.after_scene) == Some(e.after)
                         })
                 })
-                .map(|(b, _)| b.code.clone());
+                .map(|(b, _)| b.building.code.clone());
             let label = scenario
                 .buildings
                 .iter()
@@ -153,7 +153,7 @@ fn hall_ratio(
         buildings
             .iter()
             .zip(matched)
-            .find(|(b, m)| b.standing && m.planted.as_deref() == Some(id))
+            .find(|(b, m)| b.building.standing && m.planted.as_deref() == Some(id))
             .map(|(b, _)| b)
     };
     let planted_area = |id: &str| {
@@ -173,8 +173,8 @@ fn hall_ratio(
     let measured = registry::compare(&area_measure(new)?, &area_measure(original)?);
     let planted = a / b;
     Ok(Some(RatioCheck {
-        new_hall: new.code.clone(),
-        original_hall: original.code.clone(),
+        new_hall: new.building.code.clone(),
+        original_hall: original.building.code.clone(),
         contains_truth: measured.contains(planted),
         measured,
         planted,

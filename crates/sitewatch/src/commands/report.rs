@@ -95,13 +95,13 @@ pub fn write_site_report(
         .filter(|b| filter.admits(b.review.as_ref()))
         .collect();
     let mut findings = Vec::new();
-    for building in &buildings {
-        for event in &building.history {
+    for stored in &buildings {
+        for event in &stored.building.history {
             findings.push(finding(
                 catalog,
                 site,
                 &scenes,
-                building,
+                stored,
                 event,
                 &buildings,
                 comparisons,
@@ -174,11 +174,12 @@ fn finding(
     catalog: &Catalog,
     site: &Site,
     scenes: &[Scene],
-    building: &StoredBuilding,
+    stored: &StoredBuilding,
     event: &catalog::NewBuildingEvent,
     all: &[StoredBuilding],
     comparisons: &[(String, String)],
 ) -> Result<Finding> {
+    let building = &stored.building;
     let (_, before) = date_of(scenes, event.before_scene)?;
     let (_, after) = date_of(scenes, event.after_scene)?;
     let to_map = CoordTransform::new(&Crs::wgs84(), &site.grid.crs)?;
@@ -257,9 +258,9 @@ fn finding(
     for (a, b) in comparisons.iter().filter(|(a, _)| *a == building.code) {
         let other = all
             .iter()
-            .find(|o| o.code == *b)
+            .find(|o| o.building.code == *b)
             .ok_or_else(|| anyhow!("--compare {a}:{b}: no building {b} in the report"))?;
-        let ratio = registry::compare(&area_measure(building)?, &area_measure(other)?);
+        let ratio = registry::compare(&area_measure(stored)?, &area_measure(other)?);
         measures.push(NamedQuantity {
             label: format!("area / area of {b}"),
             quantity: Quantity {
@@ -332,17 +333,17 @@ fn table_row(b: &StoredBuilding, scenes: &[Scene]) -> BuildingRow {
             .join("; ")
     };
     BuildingRow {
-        code: b.code.clone(),
-        kind: if b.housing {
+        code: b.building.code.clone(),
+        kind: if b.building.housing {
             "housing (heuristic)".into()
         } else {
-            format!("{:?}", b.origin).to_lowercase()
+            format!("{:?}", b.building.origin).to_lowercase()
         },
-        area: Some(quantity(&b.area_m2, "m²")),
-        length: Some(quantity(&b.length_m, "m")),
-        width: Some(quantity(&b.width_m, "m")),
-        lonlat: (b.lon, b.lat),
-        mgrs: b.mgrs.clone(),
+        area: Some(quantity(&b.building.area_m2, "m²")),
+        length: Some(quantity(&b.building.length_m, "m")),
+        width: Some(quantity(&b.building.width_m, "m")),
+        lonlat: (b.building.lon, b.building.lat),
+        mgrs: b.building.mgrs.clone(),
         history,
         review: row.review.unwrap_or_else(|| "unreviewed".into()),
     }
