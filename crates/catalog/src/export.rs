@@ -274,7 +274,7 @@ const FOOTPRINT_FIELDS: &[(&str, FieldType)] = &[
 ];
 
 fn footprint_values(f: &StoredFootprint) -> Vec<Value> {
-    let (origin, file, sha256, feature, by) = match &f.origin {
+    let (origin, file, sha256, feature, by) = match &f.footprint.origin {
         FootprintOrigin::Imported {
             file,
             sha256,
@@ -298,8 +298,8 @@ fn footprint_values(f: &StoredFootprint) -> Vec<Value> {
         sha256,
         feature,
         by,
-        json!(f.replaces),
-        json!(f.note),
+        json!(f.footprint.replaces),
+        json!(f.footprint.note),
         json!(datetime_text(&f.created)),
     ]
 }
@@ -431,7 +431,7 @@ impl Catalog {
                 "Building outlines imported from files or drawn by analysts",
                 FOOTPRINT_FIELDS,
                 &self.footprints(site)?,
-                |f| (&f.outline_lonlat, footprint_values(f)),
+                |f| (&f.footprint.outline_lonlat, footprint_values(f)),
             ),
         })
     }

@@ -63,21 +63,16 @@ pub struct NewFootprint {
     pub note: Option<String>,
 }
 
-/// A stored footprint.
+/// A stored footprint: the footprint as it was given, where and when it was added.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredFootprint {
     /// The footprint's feature id in the `footprints` layer.
     pub id: i64,
     /// The name of the site.
     pub site: String,
-    /// The outline, longitude/latitude (EPSG:4326).
-    pub outline_lonlat: Polygon<f64>,
-    /// Where it comes from.
-    pub origin: FootprintOrigin,
-    /// The code of the registered building whose outline it corrects, if any.
-    pub replaces: Option<String>,
-    /// A remark.
-    pub note: Option<String>,
+    /// The footprint as it was given.
+    #[serde(flatten)]
+    pub footprint: NewFootprint,
     /// When it was added.
     pub created: DateTime<Utc>,
 }
@@ -552,10 +547,12 @@ fn footprint_from_row(row: &Row, site: &Site) -> Result<StoredFootprint, Catalog
     Ok(StoredFootprint {
         id,
         site: site.name.clone(),
-        outline_lonlat: decode_polygon(&geom).map_err(damaged)?,
-        origin,
-        replaces: row.get("replaces")?,
-        note: row.get("note")?,
+        footprint: NewFootprint {
+            outline_lonlat: decode_polygon(&geom).map_err(damaged)?,
+            origin,
+            replaces: row.get("replaces")?,
+            note: row.get("note")?,
+        },
         created: read_datetime(row, "created")?,
     })
 }
@@ -605,7 +602,7 @@ mod tests {
         let sha256 = sha256_of_file(&file).unwrap();
         let features: Vec<Option<&str>> = imported
             .iter()
-            .map(|f| match &f.origin {
+            .map(|f| match &f.footprint.origin {
                 FootprintOrigin::Imported {
                     feature,
                     sha256: s,
@@ -622,11 +619,11 @@ mod tests {
             [Some("hall-a"), Some("#1 part 1"), Some("#1 part 2")]
         );
         assert_eq!(
-            imported[0].outline_lonlat,
+            imported[0].footprint.outline_lonlat,
             lon_lat_box(51.720, 33.720, 51.721, 33.721)
         );
         assert_eq!(
-            imported[2].outline_lonlat,
+            imported[2].footprint.outline_lonlat,
             lon_lat_box(51.732, 33.720, 51.733, 33.721)
         );
         assert_eq!(catalog.footprints("Natanz").unwrap(), imported);
@@ -714,7 +711,7 @@ mod tests {
         let imported = catalog.import_footprints("Natanz", &utm).unwrap();
         let features: Vec<&str> = imported
             .iter()
-            .map(|f| match &f.origin {
+            .map(|f| match &f.footprint.origin {
                 FootprintOrigin::Imported { feature, .. } => feature.as_deref().unwrap(),
                 FootprintOrigin::Drawn { .. } => panic!("imported footprints are imported"),
             })
@@ -727,6 +724,7 @@ mod tests {
         ];
         for (footprint, wanted) in imported.iter().zip(&wanted) {
             for (got, want) in footprint
+                .footprint
                 .outline_lonlat
                 .exterior()
                 .coords()
@@ -753,10 +751,10 @@ mod tests {
         let stored = catalog
             .add_footprint("Natanz", &drawn(Some("B0001"), "A. Analyst"))
             .unwrap();
-        assert_eq!(stored.replaces.as_deref(), Some("B0001"));
-        assert_eq!(stored.note.as_deref(), Some("includes the annex"));
+        assert_eq!(stored.footprint.replaces.as_deref(), Some("B0001"));
+        assert_eq!(stored.footprint.note.as_deref(), Some("includes the annex"));
         assert_eq!(
-            stored.origin,
+            stored.footprint.origin,
             FootprintOrigin::Drawn {
                 by: "A. Analyst".into()
             }

@@ -252,10 +252,11 @@ pub(crate) async fn footprints(
 
 /// A footprint as a feature. An imported one names its file only by its hash.
 fn footprint_feature(
-    footprint: &StoredFootprint,
+    stored: &StoredFootprint,
     to_frame: &SiteFrame,
     frame: FrameName,
 ) -> Result<Value, ApiError> {
+    let footprint = &stored.footprint;
     let origin = match &footprint.origin {
         FootprintOrigin::Drawn { by } => json!({ "kind": "drawn", "by": by }),
         FootprintOrigin::Imported {
@@ -264,13 +265,13 @@ fn footprint_feature(
     };
     Ok(json!({
         "type": "Feature",
-        "id": footprint.id,
+        "id": stored.id,
         "geometry": polygon_geometry(&to_frame.polygon_in(&footprint.outline_lonlat, frame)?),
         "properties": {
             "origin": origin,
             "replaces": footprint.replaces,
             "note": footprint.note,
-            "created": footprint.created,
+            "created": stored.created,
         },
     }))
 }

@@ -255,11 +255,11 @@ fn an_analyst_reviews_a_change_in_the_browser() {
     );
     let footprints = catalog.footprints(SITE).unwrap();
     assert_eq!(footprints.len(), 1, "{footprints:?}");
-    assert_eq!(footprints[0].outline_lonlat.exterior().0.len(), 5);
+    assert_eq!(footprints[0].footprint.outline_lonlat.exterior().0.len(), 5);
     assert!(
-        matches!(&footprints[0].origin, FootprintOrigin::Drawn { by } if *by == reviews[0].reviewer),
+        matches!(&footprints[0].footprint.origin, FootprintOrigin::Drawn { by } if *by == reviews[0].reviewer),
         "{:?}",
-        footprints[0].origin
+        footprints[0].footprint.origin
     );
     for shot in [
         "1-loaded",

@@ -75,8 +75,9 @@ pub fn rebuild_registry(
         changes_per_pair.push(admitted);
     }
     let footprints = catalog.footprints(&site.name)?;
-    let (corrections, seed_footprints): (Vec<&StoredFootprint>, Vec<&StoredFootprint>) =
-        footprints.iter().partition(|f| f.replaces.is_some());
+    let (corrections, seed_footprints): (Vec<&StoredFootprint>, Vec<&StoredFootprint>) = footprints
+        .iter()
+        .partition(|f| f.footprint.replaces.is_some());
     let rules = tracking_rules(catalog, scenes)?;
 
     let inputs = {
@@ -117,8 +118,8 @@ pub fn rebuild_registry(
         .iter()
         .map(|f| {
             Ok(Seed {
-                outline: outlines.lonlat_to_map(&f.outline_lonlat)?,
-                label: f.note.clone(),
+                outline: outlines.lonlat_to_map(&f.footprint.outline_lonlat)?,
+                label: f.footprint.note.clone(),
             })
         })
         .collect::<Result<_>>()?;
@@ -151,7 +152,7 @@ pub fn rebuild_registry(
     let mut corrected = Vec::new();
     let mut corrections_unmatched = Vec::new();
     for correction in &corrections {
-        let code = correction.replaces.as_deref().unwrap_or_default();
+        let code = correction.footprint.replaces.as_deref().unwrap_or_default();
         match tracked.iter_mut().position(|b| b.id == code) {
             Some(k) => {
                 apply_correction(&mut tracked[k], correction, site, &outlines, &rules)?;
@@ -177,7 +178,7 @@ pub fn rebuild_registry(
     // The registry numbers its seeds first, in the order given.
     let origins: Vec<BuildingOrigin> = seed_footprints
         .iter()
-        .map(|f| match f.origin {
+        .map(|f| match f.footprint.origin {
             FootprintOrigin::Imported { .. } => BuildingOrigin::Imported,
             FootprintOrigin::Drawn { .. } => BuildingOrigin::Drawn,
         })
@@ -237,7 +238,7 @@ fn apply_correction(
     outlines: &GridOutlines,
     rules: &TrackingRules,
 ) -> Result<()> {
-    let drawn = outlines.to_pixels(&correction.outline_lonlat)?;
+    let drawn = outlines.to_pixels(&correction.footprint.outline_lonlat)?;
     let basis = registry::EqualArea::for_grid(&site.grid)?;
     let measure = registry::measure_footprint(
         &drawn,
@@ -246,16 +247,16 @@ fn apply_correction(
         rules.coreg_rmse_px,
         &registry::OutlineOptions::default(),
     )?;
-    let centre = geo::Centroid::centroid(&correction.outline_lonlat)
+    let centre = geo::Centroid::centroid(&correction.footprint.outline_lonlat)
         .ok_or_else(|| anyhow::anyhow!("drawn outline {} is empty", correction.id))?;
-    building.outline_lonlat = correction.outline_lonlat.clone();
+    building.outline_lonlat = correction.footprint.outline_lonlat.clone();
     building.lon = centre.x();
     building.lat = centre.y();
     building.mgrs = registry::mgrs(centre.x(), centre.y())?;
     if let Some(last) = building.outlines.last_mut() {
         last.area_m2 = measure.area_m2.clone();
         last.outline = measure.outline.clone();
-        last.outline_lonlat = correction.outline_lonlat.clone();
+        last.outline_lonlat = correction.footprint.outline_lonlat.clone();
     }
     building.footprint = measure;
     Ok(())
