@@ -7,11 +7,11 @@
 
 use std::time::{Duration, Instant};
 
-use catalog::{Catalog, NewScene, NewSite, SceneFile};
-use geo_types::polygon;
-use raster::{GeoTiff, RasterSource};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+#[path = "../tests/harbour/mod.rs"]
+mod harbour;
 
 const CLIENTS: usize = 50;
 const DEFAULT_PHASE_SECONDS: u64 = 30;
@@ -95,36 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let length = Duration::from_secs(seconds);
     let dir = tempfile::tempdir()?;
-    let mut catalog = Catalog::open(dir.path().join("dossier.gpkg"))?;
-    let image = testkit::data_file("geotiff-fixtures/RGB.byte.tif");
-    let grid = GeoTiff::open(&image)?.grid().clone();
-    let area = polygon![(x: -78.9, y: 23.5), (x: -76.9, y: 23.5), (x: -76.9, y: 25.0)];
-    catalog.add_site(NewSite {
-        name: "Load".into(),
-        aliases: vec![],
-        parent: None,
-        makes: None,
-        aoi: area.clone(),
-        ring_m: 1000.0,
-        grid: grid.clone(),
-        gsd_from_scenes: false,
-        notes: None,
-    })?;
-    catalog.add_scene(NewScene {
-        site: "Load".into(),
-        acquired: "2021-04-11T07:05:30Z".parse()?,
-        sensor: "Landsat-7 ETM+".into(),
-        gsd_m: grid.gsd(),
-        band_count: 3,
-        credit: "rasterio test data".into(),
-        sun_elevation_deg: None,
-        sun_azimuth_deg: None,
-        off_nadir_deg: None,
-        cloud_fraction: None,
-        footprint: area,
-        grid,
-        files: vec![SceneFile::hash(&image, "image")?],
-    })?;
+    let catalog = harbour::harbour_catalog(&dir.path().join("dossier.gpkg"))?;
     let app = server::router(server::AppState::new(catalog, server::Access::ReadOnly));
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

@@ -4,11 +4,12 @@
 use axum::body::Body;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
-use catalog::{Catalog, NewScene, NewSite, SceneFile};
-use geo_types::polygon;
+use catalog::Catalog;
 use raster::{GeoTiff, RasterSource};
 use server::{first_token, router, Access, AppState};
 use tower::ServiceExt;
+
+mod harbour;
 
 /// A catalog with one site whose grid is the GeoTIFF fixture's and one scene of that file,
 /// served with `access`; also the write token.
@@ -20,7 +21,7 @@ fn served(access: Access) -> (tempfile::TempDir, Router, String) {
 
 /// The catalog of [`served`] in `dir`, served with `access`; also the write token.
 fn serve_in(dir: &std::path::Path, access: Access) -> (Router, String) {
-    let mut catalog = Catalog::open(dir.join("dossier.gpkg")).unwrap();
+    let mut catalog = harbour::harbour_catalog(&dir.join("dossier.gpkg")).unwrap();
     let token = first_token(&mut catalog)
         .unwrap()
         .expect("a new catalog gets a token");
@@ -29,39 +30,6 @@ fn serve_in(dir: &std::path::Path, access: Access) -> (Router, String) {
         None,
         "only the first start makes one"
     );
-    let image = testkit::data_file("geotiff-fixtures/RGB.byte.tif");
-    let grid = GeoTiff::open(&image).unwrap().grid().clone();
-    let area = polygon![(x: -78.9, y: 23.5), (x: -76.9, y: 23.5), (x: -76.9, y: 25.0), (x: -78.9, y: 25.0)];
-    catalog
-        .add_site(NewSite {
-            name: "Test Harbour".into(),
-            aliases: vec!["harbour".into()],
-            parent: None,
-            makes: None,
-            aoi: area.clone(),
-            ring_m: 1000.0,
-            grid: grid.clone(),
-            gsd_from_scenes: false,
-            notes: None,
-        })
-        .unwrap();
-    catalog
-        .add_scene(NewScene {
-            site: "Test Harbour".into(),
-            acquired: "2021-04-11T07:05:30Z".parse().unwrap(),
-            sensor: "Landsat-7 ETM+".into(),
-            gsd_m: grid.gsd(),
-            band_count: 3,
-            credit: "rasterio test data".into(),
-            sun_elevation_deg: None,
-            sun_azimuth_deg: None,
-            off_nadir_deg: None,
-            cloud_fraction: None,
-            footprint: area,
-            grid,
-            files: vec![SceneFile::hash(&image, "image").unwrap()],
-        })
-        .unwrap();
     (router(AppState::new(catalog, access)), token)
 }
 
