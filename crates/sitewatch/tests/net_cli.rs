@@ -91,7 +91,7 @@ fn weights_are_for_the_network_only() {
 }
 
 #[test]
-fn building_tiles_need_their_footprints_and_must_be_8_bit_rgb() {
+fn bad_training_inputs_are_refused_saying_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("unused.gpkg");
     let levir = data_file("changepairs/levir");
@@ -108,6 +108,8 @@ fn building_tiles_need_their_footprints_and_must_be_8_bit_rgb() {
             assert!(stderr.contains(fragment), "{extra:?}: {stderr}");
         }
     };
+    refused(&["--crop", "100"], &["multiple of 16"]);
+    refused(&["--building-share", "1.5"], &["not a probability"]);
     let pre = data_file("joplin/pre");
     let pre = pre.to_str().unwrap();
     refused(&["--buildings", pre], &["--footprints"]);

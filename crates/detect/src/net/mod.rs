@@ -52,6 +52,9 @@ pub enum NetError {
     /// Weights or their sidecar cannot be written, read or applied.
     #[error("{}: cannot write or read the checkpoint: {message}", path.display())]
     Checkpoint { path: PathBuf, message: String },
+    /// The training recipe cannot be carried out (crop size, batch).
+    #[error("the training recipe cannot be used: {0}")]
+    Recipe(String),
     /// The inputs do not fit each other or the network (size, band count).
     #[error("the rasters do not match: {0}")]
     Mismatch(String),

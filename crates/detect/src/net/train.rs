@@ -154,7 +154,7 @@ pub fn train(
     let start = Instant::now();
     let multiple = config.arch.size_multiple();
     if config.augment.crop == 0 || config.augment.crop % multiple != 0 || config.batch == 0 {
-        return Err(NetError::Mismatch(format!(
+        return Err(NetError::Recipe(format!(
             "crops of {} px in batches of {}: the crop must be a positive multiple of {multiple} \
              and the batch at least 1",
             config.augment.crop, config.batch
