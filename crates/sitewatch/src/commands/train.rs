@@ -151,6 +151,8 @@ fn building_scenes(dir: &Path, footprints: &Path) -> Result<Vec<BuildingScene>> 
         );
     }
     let mut scenes = Vec::with_capacity(tiles.len());
+    // The footprints in each CRS the tiles are in, read and projected once per CRS.
+    let mut projected: Vec<(raster::Crs, Vec<registry::Seed>)> = Vec::new();
     for path in tiles {
         let tiff = GeoTiff::open(&path)?;
         let image = tiff.read_window(&tiff.grid().full_window())?;
@@ -166,7 +168,15 @@ fn building_scenes(dir: &Path, footprints: &Path) -> Result<Vec<BuildingScene>> 
         let (x0, y0, x1, y1) = grid.bounds();
         let mut buildings = vec![0u32; grid.width * grid.height];
         let mut number = 0;
-        for seed in registry::read_seeds(footprints, &grid.crs)? {
+        let seeds = match projected.iter().position(|(crs, _)| *crs == grid.crs) {
+            Some(i) => &projected[i].1,
+            None => {
+                let seeds = registry::read_seeds(footprints, &grid.crs)?;
+                projected.push((grid.crs.clone(), seeds));
+                &projected[projected.len() - 1].1
+            }
+        };
+        for seed in seeds {
             let Some(rect) = seed.outline.bounding_rect() else {
                 continue;
             };
