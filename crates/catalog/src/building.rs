@@ -386,61 +386,73 @@ fn read_buildings(
     Ok(buildings)
 }
 
-/// The events of every building of the site with feature id `site_id` (or only of the one
-/// with code `code`), by building id.
+/// A building's outline in one scene: (scene id, longitude/latitude polygon).
+type SceneOutline = (i64, Polygon<f64>);
+
+/// The rows `sql` selects for every building of the site with feature id `site_id` (or only
+/// for the one with code `code`), each read by `read`, by building id. `sql` takes the site
+/// as `?1` and the code as `?2`; its first column is the building's feature id.
+fn per_building<T>(
+    conn: &Connection,
+    sql: &str,
+    site_id: i64,
+    code: Option<&str>,
+    read: impl Fn(&Row) -> Result<T, CatalogErrorKind>,
+) -> Result<HashMap<i64, Vec<T>>, CatalogErrorKind> {
+    let mut statement = conn.prepare(sql)?;
+    let mut rows = statement.query((site_id, code))?;
+    let mut by_building: HashMap<i64, Vec<T>> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        by_building.entry(row.get(0)?).or_default().push(read(row)?);
+    }
+    Ok(by_building)
+}
+
+/// The events of the buildings (see [`per_building`]), in the order they were stored.
 fn read_history(
     conn: &Connection,
     site_id: i64,
     code: Option<&str>,
 ) -> Result<HashMap<i64, Vec<NewBuildingEvent>>, CatalogErrorKind> {
-    let mut statement = conn.prepare(
+    per_building(
+        conn,
         "SELECT e.building_fid, e.kind, e.before_scene_fid, e.after_scene_fid
          FROM building_events e JOIN buildings b ON b.fid = e.building_fid
          WHERE b.site_fid = ?1 AND (?2 IS NULL OR b.code = ?2) ORDER BY e.fid",
-    )?;
-    let mut rows = statement.query((site_id, code))?;
-    let mut history: HashMap<i64, Vec<NewBuildingEvent>> = HashMap::new();
-    while let Some(row) = rows.next()? {
-        history
-            .entry(row.get(0)?)
-            .or_default()
-            .push(NewBuildingEvent {
+        site_id,
+        code,
+        |row| {
+            Ok(NewBuildingEvent {
                 kind: row.get(1)?,
                 before_scene: row.get(2)?,
                 after_scene: row.get(3)?,
-            });
-    }
-    Ok(history)
+            })
+        },
+    )
 }
 
-/// A building's outline in one scene: (scene id, longitude/latitude polygon).
-type SceneOutline = (i64, Polygon<f64>);
-
-/// The per-scene outlines of every building of the site with feature id `site_id` (or only
-/// of the one with code `code`), by building id.
+/// The per-scene outlines of the buildings (see [`per_building`]), in the order they were
+/// stored.
 fn read_outlines(
     conn: &Connection,
     site_id: i64,
     code: Option<&str>,
 ) -> Result<HashMap<i64, Vec<SceneOutline>>, CatalogErrorKind> {
-    let mut statement = conn.prepare(
-        "SELECT o.fid, o.building_fid, o.scene_fid, o.geom
+    per_building(
+        conn,
+        "SELECT o.building_fid, o.scene_fid, o.geom, o.fid
          FROM building_outlines o JOIN buildings b ON b.fid = o.building_fid
          WHERE b.site_fid = ?1 AND (?2 IS NULL OR b.code = ?2) ORDER BY o.fid",
-    )?;
-    let mut rows = statement.query((site_id, code))?;
-    let mut outlines: HashMap<i64, Vec<SceneOutline>> = HashMap::new();
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        let geom: Vec<u8> = row.get(3)?;
-        let polygon = decode_polygon(&geom)
-            .map_err(|why| CatalogErrorKind::Damaged(format!("building outline {id}: {why}")))?;
-        outlines
-            .entry(row.get(1)?)
-            .or_default()
-            .push((row.get(2)?, polygon));
-    }
-    Ok(outlines)
+        site_id,
+        code,
+        |row| {
+            let (geom, id): (Vec<u8>, i64) = (row.get(2)?, row.get(3)?);
+            let polygon = decode_polygon(&geom).map_err(|why| {
+                CatalogErrorKind::Damaged(format!("building outline {id}: {why}"))
+            })?;
+            Ok((row.get(1)?, polygon))
+        },
+    )
 }
 
 /// The building in `row` of `buildings`, without history, outlines or review.
