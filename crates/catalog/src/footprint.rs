@@ -216,7 +216,9 @@ impl SiteRing {
         let to_metres = CoordTransform::new(&Crs::wgs84(), &Crs::utm_for_lonlat(first.x, first.y))
             .map_err(|e| e.to_string())?;
         Ok(SiteRing {
-            aoi_m: transform_polygon(&site.aoi, &to_metres)?,
+            aoi_m: to_metres
+                .transform_polygon(&site.aoi)
+                .map_err(|e| e.to_string())?,
             to_metres,
             ring_m: site.ring_m,
         })
@@ -224,8 +226,13 @@ impl SiteRing {
 
     /// Fails when `outline` lies wholly outside the AOI and its ring.
     fn check(&self, outline: &Polygon<f64>) -> Result<(), String> {
-        let distance =
-            Euclidean.distance(&self.aoi_m, &transform_polygon(outline, &self.to_metres)?);
+        let distance = Euclidean.distance(
+            &self.aoi_m,
+            &self
+                .to_metres
+                .transform_polygon(outline)
+                .map_err(|e| e.to_string())?,
+        );
         if distance > self.ring_m {
             return Err(format!(
                 "it lies {distance:.0} m from the site's AOI, outside its {:.0} m ring",
@@ -234,32 +241,6 @@ impl SiteRing {
         }
         Ok(())
     }
-}
-
-/// `polygon` with every vertex transformed by `transform`.
-fn transform_polygon(
-    polygon: &Polygon<f64>,
-    transform: &CoordTransform,
-) -> Result<Polygon<f64>, String> {
-    let ring = |ring: &LineString<f64>| -> Result<LineString<f64>, String> {
-        ring.coords()
-            .map(|c| {
-                transform
-                    .transform_point(c.x, c.y)
-                    .map(|(x, y)| Coord { x, y })
-                    .map_err(|e| e.to_string())
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(LineString)
-    };
-    Ok(Polygon::new(
-        ring(polygon.exterior())?,
-        polygon
-            .interiors()
-            .iter()
-            .map(ring)
-            .collect::<Result<_, _>>()?,
-    ))
 }
 
 /// Every polygon of the GeoJSON or GeoPackage file at `path`, in longitude/latitude, each
@@ -445,7 +426,7 @@ fn read_geopackage(path: &Path) -> Result<Vec<(String, Polygon<f64>)>, String> {
                 .and_then(|parts| {
                     parts
                         .iter()
-                        .map(|p| transform_polygon(p, &to_lon_lat))
+                        .map(|p| to_lon_lat.transform_polygon(p).map_err(|e| e.to_string()))
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .map_err(|why| format!("feature {name}: {why}"))?;

@@ -4,6 +4,7 @@
 //! proj4rs works in radians for geographic CRSs; [`CoordTransform`] converts at the edges so
 //! that callers always see the CRS's own units, the way GDAL and `cs2cs` report them.
 
+use geo_types::{Coord, LineString, Polygon};
 use proj4rs::Proj;
 
 use crate::crs::{Crs, CrsError};
@@ -112,6 +113,32 @@ impl CoordTransform {
             *p = self.transform_point(p.0, p.1)?;
         }
         Ok(())
+    }
+
+    /// `polygon` with every vertex of every ring transformed (vertices, not edges: a long
+    /// edge stays straight in the target CRS).
+    ///
+    /// ```
+    /// use geo_types::polygon;
+    /// use raster::{CoordTransform, Crs};
+    /// let to_utm = CoordTransform::new(&Crs::wgs84(), &Crs::from_epsg(32633).unwrap()).unwrap();
+    /// let square = polygon![(x: 15.0, y: 45.0), (x: 15.001, y: 45.0), (x: 15.001, y: 45.001)];
+    /// let utm = to_utm.transform_polygon(&square).unwrap();
+    /// assert!((utm.exterior().0[0].x - 500_000.0).abs() < 1e-6); // 15°E is the central meridian
+    /// ```
+    pub fn transform_polygon(&self, polygon: &Polygon<f64>) -> Result<Polygon<f64>, CrsError> {
+        let ring = |ring: &LineString<f64>| -> Result<LineString<f64>, CrsError> {
+            ring.coords()
+                .map(|c| self.transform_point(c.x, c.y).map(|(x, y)| Coord { x, y }))
+                .collect::<Result<Vec<_>, _>>()
+                .map(LineString)
+        };
+        let holes = polygon
+            .interiors()
+            .iter()
+            .map(ring)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Polygon::new(ring(polygon.exterior())?, holes))
     }
 }
 

@@ -7,7 +7,7 @@
 //! centred on the site its distortion of lengths and angles across a few kilometres is below
 //! 10⁻⁶, so lengths, perimeters and right angles measured in it are true as well.
 
-use geo_types::{Coord, LineString, Polygon};
+use geo_types::Polygon;
 use raster::{CoordTransform, Crs, Grid};
 
 use crate::error::RegistryError;
@@ -70,20 +70,24 @@ impl EqualArea {
 
     /// `polygon` (in the source CRS) in equal-area metres, vertex by vertex.
     pub fn project(&self, polygon: &Polygon<f64>) -> Result<Polygon<f64>, RegistryError> {
-        map_polygon(polygon, &self.to_laea).map_err(|source| RegistryError::Projection {
-            from: self.source.name(),
-            to: self.laea.name(),
-            source,
-        })
+        self.to_laea
+            .transform_polygon(polygon)
+            .map_err(|source| RegistryError::Projection {
+                from: self.source.name(),
+                to: self.laea.name(),
+                source,
+            })
     }
 
     /// `polygon` (in equal-area metres) back in the source CRS.
     pub fn unproject(&self, polygon: &Polygon<f64>) -> Result<Polygon<f64>, RegistryError> {
-        map_polygon(polygon, &self.from_laea).map_err(|source| RegistryError::Projection {
-            from: self.laea.name(),
-            to: self.source.name(),
-            source,
-        })
+        self.from_laea
+            .transform_polygon(polygon)
+            .map_err(|source| RegistryError::Projection {
+                from: self.laea.name(),
+                to: self.source.name(),
+                source,
+            })
     }
 
     /// The true area of `polygon` (in the source CRS), in square metres.
@@ -93,35 +97,11 @@ impl EqualArea {
     }
 }
 
-fn map_polygon(
-    polygon: &Polygon<f64>,
-    transform: &CoordTransform,
-) -> Result<Polygon<f64>, raster::CrsError> {
-    let map_ring = |ring: &LineString<f64>| -> Result<LineString<f64>, raster::CrsError> {
-        ring.0
-            .iter()
-            .map(|c| {
-                transform
-                    .transform_point(c.x, c.y)
-                    .map(|(x, y)| Coord { x, y })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(LineString::new)
-    };
-    Ok(Polygon::new(
-        map_ring(polygon.exterior())?,
-        polygon
-            .interiors()
-            .iter()
-            .map(map_ring)
-            .collect::<Result<Vec<_>, _>>()?,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use geo::{Area, GeodesicArea};
+    use geo_types::{Coord, LineString};
 
     /// A square of side `side` metres at `(x0, y0)`, with a vertex every `step` metres so that
     /// its edges stay the same curves whichever projection they are drawn in.
@@ -181,7 +161,7 @@ mod tests {
 
         // The equal-area figure is the geodesic area of the same region on the ellipsoid.
         let to_lonlat = CoordTransform::new(&utm, &Crs::wgs84()).unwrap();
-        let lonlat = map_polygon(&square, &to_lonlat).unwrap();
+        let lonlat = to_lonlat.transform_polygon(&square).unwrap();
         let geodesic = lonlat.geodesic_area_unsigned();
         assert!(
             (equal_area / geodesic - 1.0).abs() < 1e-7,

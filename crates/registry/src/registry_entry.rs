@@ -3,7 +3,7 @@
 //! the dates' rectangles combined by their median), placed by latitude, longitude and MGRS.
 
 use geo::Area;
-use geo_types::{Coord, LineString, Polygon};
+use geo_types::{Coord, Polygon};
 use raster::{CoordTransform, Crs, Grid};
 
 use crate::equal_area::EqualArea;
@@ -199,28 +199,20 @@ impl LonLat {
         self.transform
             .transform_point(c.x, c.y)
             .map(|(x, y)| Coord { x, y })
-            .map_err(|source| RegistryError::Projection {
-                from: self.from.clone(),
-                to: "EPSG:4326".into(),
-                source,
-            })
+            .map_err(|source| self.failed(source))
     }
 
     fn polygon(&self, polygon: &Polygon<f64>) -> Result<Polygon<f64>, RegistryError> {
-        let ring = |r: &LineString<f64>| -> Result<LineString<f64>, RegistryError> {
-            Ok(LineString(
-                r.0.iter()
-                    .map(|c| self.point(c))
-                    .collect::<Result<_, _>>()?,
-            ))
-        };
-        Ok(Polygon::new(
-            ring(polygon.exterior())?,
-            polygon
-                .interiors()
-                .iter()
-                .map(ring)
-                .collect::<Result<_, _>>()?,
-        ))
+        self.transform
+            .transform_polygon(polygon)
+            .map_err(|source| self.failed(source))
+    }
+
+    fn failed(&self, source: raster::CrsError) -> RegistryError {
+        RegistryError::Projection {
+            from: self.from.clone(),
+            to: "EPSG:4326".into(),
+            source,
+        }
     }
 }

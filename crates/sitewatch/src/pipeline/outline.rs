@@ -32,12 +32,12 @@ impl GridOutlines {
     /// A map-coordinate outline of the grid's CRS (as the registry gives it) in
     /// longitude/latitude.
     pub fn map_to_lonlat(&self, outline: &Polygon<f64>) -> Result<Polygon<f64>> {
-        reproject(outline, &self.to_lonlat)
+        Ok(self.to_lonlat.transform_polygon(outline)?)
     }
 
     /// A longitude/latitude outline (as the catalog stores it) in the grid's map coordinates.
     pub fn lonlat_to_map(&self, outline: &Polygon<f64>) -> Result<Polygon<f64>> {
-        reproject(outline, &self.to_map)
+        Ok(self.to_map.transform_polygon(outline)?)
     }
 
     /// A longitude/latitude outline (as the catalog stores it) in the grid's pixel corners.
@@ -63,21 +63,6 @@ impl GridOutlines {
         }
         Ok(detect::Polygon { exterior, holes })
     }
-}
-
-/// `outline` with every vertex mapped through `transform`.
-fn reproject(outline: &Polygon<f64>, transform: &CoordTransform) -> Result<Polygon<f64>> {
-    let ring = |line: &LineString<f64>| -> Result<LineString<f64>> {
-        let mut points: Vec<(f64, f64)> = line.coords().map(|c| (c.x, c.y)).collect();
-        transform.transform_points(&mut points)?;
-        Ok(LineString::from(points))
-    };
-    let holes = outline
-        .interiors()
-        .iter()
-        .map(ring)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Polygon::new(ring(outline.exterior())?, holes))
 }
 
 /// Reverses `ring` unless its shoelace sign matches `exterior` (positive) or a hole (negative).
