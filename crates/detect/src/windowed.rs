@@ -5,7 +5,7 @@
 //! the network's band statistics: [`ChangeDetector::fit`]); `probability.tif`, written a strip
 //! of tiles at a time from windows the fitted detector maps with its context around them
 //! ([`ProbabilityWindows`]); the threshold, from the log-evidence histogram of the written map;
-//! and `mask.tif` with the change objects, from the thresholded mask held in memory (one
+//! and `mask.tif` (after clean-up) with the change objects, from the thresholded mask held in memory (one
 //! byte per pixel: 100 MB for a 10,000 x 10,000 scene) and the region labels (four bytes per
 //! pixel). The inputs are only ever read by windows, so AFTER may be a lazy warp
 //! ([`raster::WarpedSource`]) onto BEFORE's grid.
@@ -143,7 +143,8 @@ pub struct WindowedDetection {
     /// The change objects after clean-up.
     pub changes: Vec<Change>,
     /// `probability.tif` (float, NaN where either date has no data) and `mask.tif` (8-bit,
-    /// 1 where the probability reaches the threshold, before clean-up).
+    /// 1 on the pixels of the change objects: the threshold's mask after clean-up, the mask
+    /// that `evaluate` scores).
     pub outputs: Vec<PathBuf>,
 }
 
@@ -185,16 +186,16 @@ pub fn detect_to_geotiffs(
         mask.extend(strip.data.iter().map(|&p| p >= threshold));
         Ok::<(), ReadError>(())
     })?;
+    let cleaned = clean(mask, &grid, rules)?;
     let mask_path = dir.join("mask.tif");
     write_geotiff(
         &mask_path,
         &MaskSource {
             grid: &grid,
-            mask: &mask,
+            mask: &cleaned,
         },
         &options,
     )?;
-    let cleaned = clean(mask, &grid, rules)?;
     let changes = changes_of_mask(&cleaned, &grid, &probability, before, after)?;
     Ok(WindowedDetection {
         method: detector.method(),
@@ -271,7 +272,14 @@ mod tests {
 
     #[test]
     fn geotiffs_and_changes_match_the_in_memory_path() {
-        let (before, after) = painted_square_pair(3);
+        let (before, mut after) = painted_square_pair(3);
+        // Lone changed pixels: above the threshold, below the objects' minimum area.
+        let plane = after.grid.width * after.grid.height;
+        for pixel in [5 * 128 + 5, 80 * 128 + 100, 90 * 128 + 20] {
+            for band in 0..3 {
+                after.data[band * plane + pixel] = 0.0;
+            }
+        }
         let dir = tempfile::tempdir().unwrap();
         let imad = Imad::default();
         let rules = CleanupRules::default();
@@ -289,6 +297,14 @@ mod tests {
         let mask = GeoTiff::open(&found.outputs[1]).unwrap();
         let mask = mask.read_window(&mask.grid().full_window()).unwrap();
         let flagged: Vec<bool> = mask.data.iter().map(|&m| m == 1.0).collect();
-        assert_eq!(flagged, map.mask(threshold));
+        // The mask is the objects' pixels, what `evaluate` scores: clean-up drops the
+        // speckle that the bare threshold flags.
+        let cleaned = crate::objects::clean_mask(&map, threshold, &rules).unwrap();
+        assert_ne!(
+            cleaned,
+            map.mask(threshold),
+            "the pair has speckle to clean"
+        );
+        assert_eq!(flagged, cleaned);
     }
 }

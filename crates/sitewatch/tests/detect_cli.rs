@@ -100,10 +100,22 @@ fn detect_on_png_pairs_reports_pixels() {
     let changes: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("changes.geojson")).unwrap())
             .unwrap();
-    for f in changes["features"].as_array().unwrap() {
-        assert!(f["properties"]["area_px"].as_u64().unwrap() > 0);
+    let features = changes["features"].as_array().unwrap();
+    assert!(!features.is_empty());
+    let mut object_px = 0;
+    for f in features {
+        object_px += f["properties"]["area_px"].as_u64().unwrap();
         assert!(f["properties"].get("area_m2").is_none());
     }
+    // The mask is exactly the objects' pixels (after clean-up), as `eval` scores it.
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(out.join("mask.png")).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut mask = vec![0; reader.output_buffer_size().unwrap()];
+    reader.next_frame(&mut mask).unwrap();
+    let mask_px = mask.iter().filter(|&&m| m == 255).count() as u64;
+    assert_eq!(mask_px, object_px);
 }
 
 #[test]

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use detect::{
-    detect_to_geotiffs, extract_changes, read_png, Change, ChangeDetector, ChangeMap, CleanupRules,
-    Imad, SelectedBands,
+    clean_mask, detect_to_geotiffs, extract_changes, read_png, Change, ChangeDetector, ChangeMap,
+    CleanupRules, Imad, SelectedBands,
 };
 use raster::coreg::CorrectionModel;
 use raster::{
@@ -97,8 +97,8 @@ pub struct DetectArgs {
     after: PathBuf,
     #[command(flatten)]
     method: Method,
-    /// The output folder: probability.tif, mask.tif and changes.geojson (for PNG inputs
-    /// probability.png and mask.png, and areas in pixels).
+    /// The output folder: probability.tif, mask.tif (the changes' pixels after clean-up) and
+    /// changes.geojson (for PNG inputs probability.png and mask.png, and areas in pixels).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
 }
@@ -160,8 +160,9 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
             let map = detector.probability(&before, &after)?;
             let threshold = detector.default_threshold(&map);
             let changes = extract_changes(&map, &before, &after, threshold, &rules)?;
+            let mask = clean_mask(&map, threshold, &rules)?;
             Detection {
-                outputs: write_png_maps(&args.output, &map, threshold)?,
+                outputs: write_png_maps(&args.output, &map, &mask)?,
                 method: map.method.clone(),
                 version: map.version.clone(),
                 threshold,
@@ -442,18 +443,15 @@ fn load_scene_pair(
     Ok((before_raster, after_raster, registration))
 }
 
-fn write_png_maps(dir: &Path, map: &ChangeMap, threshold: f32) -> Result<Vec<PathBuf>> {
+/// `probability.png` (0-255 for 0-1) and `mask.png` (255 on `mask`, the change objects' pixels).
+fn write_png_maps(dir: &Path, map: &ChangeMap, mask: &[bool]) -> Result<Vec<PathBuf>> {
     let (w, h) = (map.grid.width as u32, map.grid.height as u32);
     let probability: Vec<u8> = map
         .probability
         .iter()
         .map(|&p| (p.clamp(0.0, 1.0) * 255.0).round() as u8)
         .collect();
-    let mask: Vec<u8> = map
-        .probability
-        .iter()
-        .map(|&p| if p >= threshold { 255 } else { 0 })
-        .collect();
+    let mask: Vec<u8> = mask.iter().map(|&m| if m { 255 } else { 0 }).collect();
     let paths = vec![dir.join("probability.png"), dir.join("mask.png")];
     for (path, data) in paths.iter().zip([probability, mask]) {
         let file = std::fs::File::create(path)
