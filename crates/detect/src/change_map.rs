@@ -108,6 +108,12 @@ pub trait ChangeDetector {
     /// The method's version (and model version for learned methods).
     fn version(&self) -> String;
 
+    /// How many bands the method takes, where it takes one count only (a network, the bands
+    /// it was trained on); `None` where any count will do.
+    fn bands(&self) -> Option<usize> {
+        None
+    }
+
     /// Fits the scene-wide part of the method to the pair `before`/`after` (same grid size and
     /// bands), reading them a strip at a time.
     fn fit<'a>(

@@ -65,6 +65,11 @@ pub trait PairSource {
     fn names(&self) -> Vec<String>;
     /// Loads one pair.
     fn load(&self, name: &str) -> Result<LabelledPair, EvalError>;
+    /// The bands (counted from 1) that show red, green and blue, where the set knows what its
+    /// bands are: what a method that takes three bands is given unless others are chosen.
+    fn true_colour(&self) -> Option<Vec<usize>> {
+        None
+    }
 }
 
 /// A folder with `A/` (before), `B/` (after) and `label/` (change > 127) PNGs of the same

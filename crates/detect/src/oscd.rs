@@ -71,6 +71,14 @@ impl PairSource for OscdFolder {
         self.names.clone()
     }
 
+    /// B04, B03 and B02.
+    fn true_colour(&self) -> Option<Vec<usize>> {
+        ["B04", "B03", "B02"]
+            .iter()
+            .map(|name| OSCD_BANDS.iter().position(|b| b == name).map(|i| i + 1))
+            .collect()
+    }
+
     fn load(&self, name: &str) -> Result<LabelledPair, EvalError> {
         let city = self.root.join(name);
         let fail = |reason: String| EvalError::Load {
@@ -133,6 +141,7 @@ mod tests {
 
         let mut folder = OscdFolder::open(&testkit::shared_data().join("oscd")).unwrap();
         folder.names.retain(|n| n == "bercy");
+        assert_eq!(folder.true_colour(), Some(vec![3, 2, 1]));
         let rgb = SelectedPairBands::new(Box::new(folder.clone()), &[3, 2, 1]);
         let net = NetDetector::load(&shipped_weights()).unwrap();
         let report = evaluate(&net, &rgb, &CleanupRules::default()).unwrap();

@@ -146,3 +146,26 @@ fn eval_prints_the_keys_scripts_read() {
         serde_json::from_str(&run_ok(&db, &["eval", city.to_str().unwrap(), "--json"])).unwrap();
     assert_eq!(oscd["pairs"], 1);
 }
+
+#[test]
+fn eval_gives_the_network_an_oscd_citys_true_colour_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.gpkg");
+    let bercy = data_file("oscd/bercy");
+    let eval = |method: &str| -> serde_json::Value {
+        let args = [
+            "eval",
+            bercy.to_str().unwrap(),
+            "--method",
+            method,
+            "--json",
+        ];
+        serde_json::from_str(&run_ok(&db, &args)).unwrap()
+    };
+    let net = eval("net");
+    assert_eq!(net["pairs"], 1);
+    assert_eq!(net["bands"], serde_json::json!([3, 2, 1]), "{net}");
+    assert!(net["f1"].as_f64().is_some(), "{net}");
+    // iMAD takes every band.
+    assert!(eval("imad")["bands"].is_null());
+}

@@ -97,6 +97,10 @@ impl ChangeDetector for NetDetector {
         )
     }
 
+    fn bands(&self) -> Option<usize> {
+        Some(self.predictor.bands())
+    }
+
     /// Gathers each image's band statistics (a pass over each, a strip at a time).
     fn fit<'a>(
         &'a self,

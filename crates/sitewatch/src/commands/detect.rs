@@ -29,9 +29,9 @@ pub struct Method {
     /// The network's weights (with `--method net`; default: the shipped weights).
     #[arg(long, value_name = "FILE")]
     weights: Option<PathBuf>,
-    /// The bands to compare, counted from 1, in order (default: all). The network takes red,
-    /// green, blue: `--bands 3,2,1` for blue-green-red-NIR imagery such as Sentinel-2 B02 B03
-    /// B04 B08.
+    /// The bands to compare, counted from 1, in order (default: all; `eval` gives the network
+    /// an OSCD city's B04 B03 B02). The network takes red, green, blue: `--bands 3,2,1` for
+    /// blue-green-red-NIR imagery such as Sentinel-2 B02 B03 B04 B08.
     #[arg(long, value_delimiter = ',', value_name = "N,N,..")]
     pub bands: Option<Vec<usize>>,
 }

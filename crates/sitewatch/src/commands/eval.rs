@@ -7,6 +7,7 @@ use clap::Args;
 use detect::{
     evaluate, CleanupRules, EvalReport, OscdFolder, PairSource, PngPairFolder, SelectedPairBands,
 };
+use serde::Serialize;
 
 use crate::commands::detect::Method;
 use crate::output::Context;
@@ -20,14 +21,29 @@ pub struct EvalArgs {
     method: Method,
 }
 
+/// The report with the bands compared, where not all of them.
+#[derive(Serialize)]
+struct Evaluation {
+    #[serde(flatten)]
+    report: EvalReport,
+    /// The bands compared, counted from 1: `--bands`, or the set's red, green and blue for a
+    /// three-band network.
+    bands: Option<Vec<usize>>,
+}
+
 pub fn run(ctx: &Context, args: EvalArgs) -> Result<()> {
     let mut source = pair_source(&args.dir)?;
-    if let Some(bands) = &args.method.bands {
+    let detector = args.method.detector()?;
+    let bands = args.method.bands.clone().or_else(|| {
+        (detector.bands() == Some(3))
+            .then(|| source.true_colour())
+            .flatten()
+    });
+    if let Some(bands) = &bands {
         source = Box::new(SelectedPairBands::new(source, bands));
     }
-    let detector = args.method.detector()?;
     let report = evaluate(detector.as_ref(), source.as_ref(), &CleanupRules::default())?;
-    ctx.print(&report, |r| plain(&args.dir, r));
+    ctx.print(&Evaluation { report, bands }, |e| plain(&args.dir, e));
     Ok(())
 }
 
@@ -55,10 +71,15 @@ fn pair_source(dir: &Path) -> Result<Box<dyn PairSource>> {
     }
 }
 
-fn plain(dir: &Path, r: &EvalReport) -> String {
+fn plain(dir: &Path, evaluation: &Evaluation) -> String {
+    let r = &evaluation.report;
+    let bands = evaluation.bands.as_ref().map_or(String::new(), |bands| {
+        let list: Vec<String> = bands.iter().map(usize::to_string).collect();
+        format!(", bands {}", list.join(","))
+    });
     let mut lines = vec![
         format!(
-            "{} ({} {}), {} pairs",
+            "{} ({} {}), {} pairs{bands}",
             dir.display(),
             r.method,
             r.version,
