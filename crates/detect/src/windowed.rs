@@ -243,9 +243,9 @@ mod tests {
         assert_eq!(parts, whole.probability);
     }
 
-    /// Windows with the network's 64 px of context agree with the whole-image run: at most
-    /// 0.05 apart anywhere (the context is shorter than the deepest layers' reach) and 1e-4
-    /// on average.
+    /// Windows with the network's reach around them as context give what the whole-image run
+    /// gives, to float rounding. (With 64 px of context, shorter than the reach of 73 px, they
+    /// were up to 0.08 apart.)
     #[test]
     fn net_by_windows_is_net_whole_within_tolerance() {
         let set = testkit::shared_data().join("changepairs/airchange-szada");
@@ -264,10 +264,7 @@ mod tests {
         let worst = differences.iter().copied().fold(0f32, f32::max);
         let mean = differences.iter().sum::<f32>() / differences.len() as f32;
         println!("windows differ from the whole run by {mean} on average, {worst} at most");
-        assert!(
-            worst < 0.05 && mean < 0.002,
-            "{mean} on average, {worst} at most"
-        );
+        assert!(worst < 1e-5, "{mean} on average, {worst} at most");
     }
 
     #[test]

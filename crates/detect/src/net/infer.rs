@@ -81,15 +81,16 @@ fn window_weight(p: usize, start: usize, len: usize, length: usize, overlap: usi
 
 impl NetPredictor {
     /// A predictor for `net` (of shape `arch`) on `device`, with tiles of at most 1024 px
-    /// (a few hundred MB of activations on the CPU) overlapping by at least 64 px (at 32 px
-    /// the tile-edge padding still moves interior probabilities by ~10 % of their spread).
+    /// (a few hundred MB of activations on the CPU) overlapping by the network's reach
+    /// ([`NetArch::reach`]: 73 px for the shipped shape), so that no tile edge's padding
+    /// reaches a pixel that the tile's weight counts fully.
     pub fn new(net: ChangeNet, arch: NetArch, device: Device) -> Self {
         NetPredictor {
             net: net.fold_batch_norm(),
+            overlap: arch.reach(),
             arch,
             device,
             tile: 1024,
-            overlap: 64,
         }
     }
 
@@ -247,7 +248,7 @@ mod tests {
         let after = cropped(&set.join("B/szada_1.png"), 600, 500);
         let mut predictor = NetPredictor::new(net, arch, device);
         predictor.tile = 256;
-        assert_eq!(predictor.overlap, 64);
+        assert_eq!(predictor.context(), 80);
         let tiled = predictor.predict(&before, &after).unwrap();
         predictor.tile = 1024;
         let whole = predictor.predict(&before, &after).unwrap();

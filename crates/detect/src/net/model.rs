@@ -62,6 +62,23 @@ impl NetArch {
         1 << self.encoder.len()
     }
 
+    /// How far, in input pixels, an output pixel sees: the receptive-field radius of the
+    /// convolutions, each 3x3 conv adding one cell of its input's spacing (the strides before
+    /// it). Windows with this much context around them give what the untiled run gives; the
+    /// upsamplings' sub-cell offsets are not counted (windowed and whole runs are compared in
+    /// `windowed`'s tests).
+    pub fn reach(&self) -> usize {
+        // Encoder stage `s` reads spacing 2^s with its strided conv and 2^(s+1) with its second.
+        let encoder: usize = (0..self.encoder.len())
+            .map(|stage| (1 << stage) + if stage > 0 { 1 << (stage + 1) } else { 0 })
+            .sum();
+        // Decoder conv `j` works at encoder stage `len - 1 - j`'s output spacing.
+        let decoder: usize = (0..self.decoder.len())
+            .map(|j| 1 << (self.encoder.len() - j))
+            .sum();
+        encoder + decoder
+    }
+
     /// Floating-point operations per input pixel for one BEFORE/AFTER pair, counting each
     /// multiply-add as 2 FLOPs over all convolutions (BatchNorm, ReLU, differences and
     /// upsampling add well under 1 % and are not counted).
@@ -306,6 +323,19 @@ mod tests {
             + 2.0 * 9.0 * (8.0 + 16.0) * 4.0 / 4.0
             + 2.0 * 4.0 / 4.0;
         assert!((two_stages.flops_per_pixel() - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn reach_sums_each_convs_input_spacing() {
+        // One stage: the strided conv at spacing 1, the decoder conv at spacing 2.
+        let one_stage = NetArch {
+            bands: 3,
+            encoder: vec![16],
+            decoder: vec![8],
+        };
+        assert_eq!(one_stage.reach(), 1 + 2);
+        // Encoder 1 + (2 + 4) + (4 + 8) + (8 + 16), decoder 16 + 8 + 4 + 2.
+        assert_eq!(NetArch::default().reach(), 43 + 30);
     }
 
     #[test]

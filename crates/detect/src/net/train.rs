@@ -56,7 +56,7 @@ impl TrainConfig {
             exclude,
             buildings: Vec::new(),
             seed: 1,
-            steps: 2000,
+            steps: 6000,
             batch: 8,
             learning_rate: 2e-3,
             arch: NetArch::default(),

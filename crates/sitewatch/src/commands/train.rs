@@ -31,7 +31,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Training steps (batches).
-    #[arg(long, default_value_t = 3000)]
+    #[arg(long, default_value_t = 6000)]
     steps: usize,
     /// Crops per step.
     #[arg(long, default_value_t = 8)]
