@@ -5,7 +5,7 @@
 //! standardisation) into a [`FittedDetector`], which then maps any window of the pair: that is
 //! how scenes too large for memory are mapped a window at a time ([`crate::windowed`]).
 
-use raster::{Grid, Raster, RasterSource, ReadError, WriteError};
+use raster::{Grid, Raster, RasterSource, ReadError, SampleType, WriteError};
 
 use crate::threshold::EvidenceHistogram;
 
@@ -96,6 +96,13 @@ impl ChangeMap {
     /// The pixels whose probability is at least `threshold` (NaN pixels never are).
     pub fn mask(&self, threshold: f32) -> Vec<bool> {
         self.probability.iter().map(|&p| p >= threshold).collect()
+    }
+
+    /// The probabilities as a one-band raster on the map's grid.
+    pub fn probability_raster(&self) -> Raster {
+        let mut raster = Raster::filled(self.grid.clone(), 1, 0.0, SampleType::F32);
+        raster.data.copy_from_slice(&self.probability);
+        raster
     }
 }
 

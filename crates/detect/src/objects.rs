@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use raster::{Grid, Raster, RasterSource, SampleType};
+use raster::{Grid, Raster, RasterSource};
 
 use crate::change_map::{ChangeMap, DetectError};
 use crate::components::Components;
@@ -154,9 +154,7 @@ pub fn extract_changes(
     rules: &CleanupRules,
 ) -> Result<Vec<Change>, DetectError> {
     let mask = clean_mask(map, threshold, rules)?;
-    let mut probability = Raster::filled(map.grid.clone(), 1, 0.0, SampleType::F32);
-    probability.data.copy_from_slice(&map.probability);
-    changes_of_mask(&mask, &map.grid, &probability, before, after)
+    changes_of_mask(&mask, &map.grid, &map.probability_raster(), before, after)
 }
 
 /// The changes of a cleaned change mask (row-major on `grid`), with outlines, areas, mean

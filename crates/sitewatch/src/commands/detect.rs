@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use detect::{
-    clean_mask, detect_to_geotiffs, extract_changes, read_png, Change, ChangeDetector, ChangeMap,
+    changes_of_mask, clean_mask, detect_to_geotiffs, read_png, Change, ChangeDetector, ChangeMap,
     CleanupRules, Imad, SelectedBands,
 };
 use raster::coreg::CorrectionModel;
@@ -159,8 +159,9 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
             let after = read_all(&args.method.select(&after)?)?;
             let map = detector.probability(&before, &after)?;
             let threshold = detector.default_threshold(&map);
-            let changes = extract_changes(&map, &before, &after, threshold, &rules)?;
             let mask = clean_mask(&map, threshold, &rules)?;
+            let changes =
+                changes_of_mask(&mask, &map.grid, &map.probability_raster(), &before, &after)?;
             Detection {
                 outputs: write_png_maps(&args.output, &map, &mask)?,
                 method: map.method.clone(),
