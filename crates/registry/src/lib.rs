@@ -42,7 +42,7 @@ pub use housing::{mark_housing, HousingRules};
 pub use indicators::{indicators, Indicators, SiteAreas};
 pub use measure::{Measure, Source, LEVEL};
 pub use mgrs::mgrs;
-pub use rasterize::rasterize;
+pub use rasterize::{burn, rasterize};
 pub use ratio::compare;
 pub use refine_edges::{refine_rectangle, EdgeRules, PixelRectangle, RefinedRectangle};
 pub use regularise::regularise_right_angles;

@@ -11,7 +11,7 @@ use detect::{polygonize, Components};
 use geo::{Area, BooleanOps};
 use geo_types::{Geometry, LineString, MultiPolygon, Polygon};
 use raster::{GeoTiff, Grid, RasterSource, Window};
-use registry::{measure_footprint, rasterize, EqualArea, OutlineOptions, Regularisation};
+use registry::{burn, measure_footprint, EqualArea, OutlineOptions, Regularisation};
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -115,9 +115,7 @@ fn burnt_and_traced_footprints_match_the_spacenet_truth() {
         let wgrid = grid.window_grid(&window);
         let mut mask = vec![false; window.len()];
         for p in &shape.0 {
-            for (m, burnt) in mask.iter_mut().zip(rasterize(p, &wgrid)) {
-                *m |= burnt;
-            }
+            burn(p, &wgrid, &mut mask, true);
         }
         let components = Components::label(&mask, wgrid.width, wgrid.height);
         let outlines = polygonize(&components);
@@ -198,9 +196,7 @@ fn burning_agrees_with_gdal_rasterize_pixel_for_pixel() {
     let mut ours = vec![false; grid.width * grid.height];
     for (shape, _) in footprints() {
         for p in &shape.0 {
-            for (m, burnt) in ours.iter_mut().zip(rasterize(p, &grid)) {
-                *m |= burnt;
-            }
+            burn(p, &grid, &mut ours, true);
         }
     }
     let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@ use geo::Rotate;
 use geo_types::{Coord, LineString, Point, Polygon};
 use raster::{CoordTransform, Crs, GeoTransform, Grid};
 use registry::{
-    compare, measure_footprint, rasterize, EqualArea, FootprintMeasure, Measure, OutlineOptions,
+    burn, compare, measure_footprint, EqualArea, FootprintMeasure, Measure, OutlineOptions,
     Regularisation,
 };
 use synth::rng::Rng;
@@ -119,9 +119,7 @@ fn burn_and_measure(
     );
     let mut mask = vec![false; grid.width * grid.height];
     for part in parts {
-        for (m, p) in mask.iter_mut().zip(rasterize(part, &grid)) {
-            *m |= p;
-        }
+        burn(part, &grid, &mut mask, true);
     }
     let components = Components::label(&mask, grid.width, grid.height);
     let largest = (0..components.count())

@@ -184,14 +184,7 @@ fn building_scenes(dir: &Path, footprints: &Path) -> Result<Vec<BuildingScene>> 
                 continue;
             }
             number += 1;
-            for (cell, inside) in buildings
-                .iter_mut()
-                .zip(registry::rasterize(&seed.outline, grid))
-            {
-                if inside {
-                    *cell = number;
-                }
-            }
+            registry::burn(&seed.outline, grid, &mut buildings, number);
         }
         let plane = grid.width * grid.height;
         scenes.push(BuildingScene {
