@@ -27,20 +27,22 @@ pub struct TrainArgs {
     /// Building footprints (GeoJSON, longitude/latitude) of a `--buildings` folder's tiles.
     #[arg(long, value_name = "FILE")]
     footprints: Vec<PathBuf>,
+    // The recipe's defaults are the shipped recipe's, read from `TrainConfig::new` so that
+    // they are written in one place.
     /// The seed of every random choice (crops, augmentation, initial weights).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = shipped().seed)]
     seed: u64,
     /// Training steps (batches).
-    #[arg(long, default_value_t = 6000)]
+    #[arg(long, default_value_t = shipped().steps)]
     steps: usize,
     /// Crops per step.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = shipped().batch)]
     batch: usize,
     /// Side of the training crops in pixels (a multiple of 16).
-    #[arg(long, default_value_t = 128, value_name = "PX")]
+    #[arg(long, default_value_t = shipped().augment.crop, value_name = "PX")]
     crop: usize,
     /// Share of the crops made from the `--buildings` tiles rather than the labelled pairs.
-    #[arg(long, default_value_t = 0.5, value_name = "P", value_parser = probability)]
+    #[arg(long, default_value_t = shipped().augment.building_probability, value_name = "P", value_parser = probability)]
     building_share: f32,
     /// Train on the first NVIDIA GPU through libtorch (a build with the `libtorch` feature).
     /// GPU arithmetic is not bit-reproducible: the same seed gives the same crops, not
@@ -109,6 +111,11 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
         )
     });
     Ok(())
+}
+
+/// The shipped recipe, whose values are the options' defaults.
+fn shipped() -> TrainConfig {
+    TrainConfig::new(Vec::new(), Vec::new())
 }
 
 /// A probability given on the command line: a number from 0 to 1.
