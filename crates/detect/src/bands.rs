@@ -30,6 +30,27 @@ fn zero_based(bands: &[usize], band_count: usize) -> Result<Vec<usize>, BandErro
         .collect()
 }
 
+/// The bands (counted from 1) that a method taking `method_bands` bands is given, unless the
+/// analyst chose some: a three-band method gets the red, green and blue that the imagery
+/// declares (`true_colour`: a GeoTIFF's colour interpretation, a labelled set's knowledge of
+/// its bands), in that order; otherwise every band, as they come. `None` means all bands.
+///
+/// ```
+/// use detect::true_colour_for;
+/// // Sentinel-2 B02 B03 B04 B08, whose red, green and blue are bands 3, 2 and 1.
+/// assert_eq!(true_colour_for(Some(3), Some(vec![3, 2, 1])), Some(vec![3, 2, 1]));
+/// // iMAD compares any number of bands: all of them.
+/// assert_eq!(true_colour_for(None, Some(vec![3, 2, 1])), None);
+/// // Nothing declared: every band, and the network says how many it takes.
+/// assert_eq!(true_colour_for(Some(3), None), None);
+/// ```
+pub fn true_colour_for(
+    method_bands: Option<usize>,
+    true_colour: Option<Vec<usize>>,
+) -> Option<Vec<usize>> {
+    (method_bands == Some(3)).then_some(true_colour).flatten()
+}
+
 /// The bands `bands` (0-based, in that order) of `raster`.
 fn pick(raster: Raster, bands: &[usize]) -> Raster {
     let n = raster.grid.width * raster.grid.height;

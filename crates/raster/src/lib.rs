@@ -4,6 +4,7 @@
 //! a [`Window`] says which of them to read or compute, and every raster operation states the
 //! grid it works on.
 
+pub mod colour;
 pub mod coreg;
 pub mod crs;
 pub mod footprint;
@@ -15,6 +16,7 @@ pub mod site_grid;
 pub mod transform;
 pub mod warp;
 
+pub use colour::ColourInterp;
 pub use crs::{Crs, CrsError};
 pub use geotiff::{write_geotiff, GeoTiff, WriteError, WriteErrorKind, WriteOptions};
 pub use grid::{GeoTransform, Grid, Window};

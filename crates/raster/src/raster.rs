@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::colour::ColourInterp;
 use crate::grid::{Grid, Window};
 
 /// The numeric type of the samples as stored in the source file. Pixels in memory are always
@@ -149,6 +150,10 @@ pub trait RasterSource {
     /// it in place rather than copy it out window by window.
     fn in_memory(&self) -> Option<&Raster> {
         None
+    }
+    /// What each band shows, where the source declares it (nothing declared by default).
+    fn colour_interp(&self) -> Vec<ColourInterp> {
+        vec![ColourInterp::Undefined; self.band_count()]
     }
 }
 

@@ -13,6 +13,7 @@
 
 use std::path::PathBuf;
 
+use crate::colour::ColourInterp;
 use crate::grid::{GeoTransform, Grid, Window};
 use crate::raster::{Raster, RasterSource, ReadError, ReadErrorKind, SampleType};
 
@@ -415,6 +416,18 @@ fn covers(windows: &[Window], width: usize, height: usize) -> bool {
 impl RasterSource for SceneSource {
     fn grid(&self) -> &Grid {
         &self.grid
+    }
+
+    /// A mosaic's bands show what its first tile's show; stacked files' bands, each file's.
+    fn colour_interp(&self) -> Vec<ColourInterp> {
+        match self.layout {
+            SceneLayout::Tiles => self.parts[0].source.colour_interp(),
+            SceneLayout::Bands => self
+                .parts
+                .iter()
+                .flat_map(|part| part.source.colour_interp())
+                .collect(),
+        }
     }
 
     fn band_count(&self) -> usize {

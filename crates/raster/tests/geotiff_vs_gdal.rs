@@ -16,6 +16,8 @@ struct GdalInfo {
     epsg: Option<u32>,
     nodata: Option<f64>,
     band_types: Vec<String>,
+    /// Each band's colour interpretation, lower case, as `raster::ColourInterp` serialises.
+    colours: Vec<String>,
 }
 
 fn gdal_info(path: &Path) -> GdalInfo {
@@ -42,6 +44,13 @@ fn gdal_info(path: &Path) -> GdalInfo {
         band_types: bands
             .iter()
             .map(|b| b["type"].as_str().unwrap().to_string())
+            .collect(),
+        colours: bands
+            .iter()
+            .map(|b| match b["colorInterpretation"].as_str().unwrap() {
+                name @ ("Red" | "Green" | "Blue" | "Alpha" | "Gray") => name.to_lowercase(),
+                _ => "undefined".into(),
+            })
             .collect(),
     }
 }
@@ -106,6 +115,23 @@ fn assert_matches_gdal(tif: &GeoTiff, windows: &[Window]) {
         path.display(),
         tif.sample_type(),
         info.band_types
+    );
+    let colours: Vec<String> = tif
+        .colour_interp()
+        .iter()
+        .map(|c| {
+            serde_json::to_value(c)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        colours,
+        info.colours,
+        "{}: colour interpretation",
+        path.display()
     );
     assert!(
         tif.nodata() == info.nodata

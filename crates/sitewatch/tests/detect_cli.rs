@@ -169,3 +169,55 @@ fn eval_gives_the_network_an_oscd_citys_true_colour_bands() {
     // iMAD takes every band.
     assert!(eval("imad")["bands"].is_null());
 }
+
+#[test]
+fn detect_gives_the_network_the_red_green_blue_a_geotiff_declares() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.gpkg");
+    // NAIP: red, green, blue and an undeclared fourth band (near infrared).
+    let naip = data_file("geotiff-fixtures/m_3607824_se_17_1_20160620_sub.tif");
+    let naip = naip.to_str().unwrap();
+    let detect = |method: &str, out: &str| -> serde_json::Value {
+        let out = dir.path().join(out);
+        let args = [
+            "detect",
+            naip,
+            naip,
+            "--method",
+            method,
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+        ];
+        serde_json::from_str(&run_ok(&db, &args)).unwrap()
+    };
+    let net = detect("net", "net");
+    assert_eq!(net["bands"], serde_json::json!([1, 2, 3]), "{net}");
+    assert!(detect("imad", "imad")["bands"].is_null());
+
+    // The NAIP stack declares its bands grey and undefined: the analyst must name them.
+    let stack = data_file("naip-stack");
+    let dates = [
+        stack.join("m_4709963_se_14_1_20090818.tif"),
+        stack.join("m_4709963_se_14_1_20100629.tif"),
+    ];
+    let out = dir.path().join("stack");
+    let refused = common::run(
+        &db,
+        &[
+            "detect",
+            dates[0].to_str().unwrap(),
+            dates[1].to_str().unwrap(),
+            "--method",
+            "net",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("4 bands") && stderr.contains("--bands"),
+        "{stderr}"
+    );
+}

@@ -189,4 +189,25 @@ fn the_pipeline_is_incremental_and_its_registry_is_listed_compared_and_exported(
         &["buildings", "import", "Plant", bad.to_str().unwrap()],
         &["bad.geojson"],
     );
+
+    // Other bands are other comparisons: all of them are made again, with those bands.
+    let rebanded = json(&db, &["run", "Plant", "--bands", "3,2,1", "--json"]);
+    assert_eq!(
+        rebanded["compared"].as_array().unwrap().len(),
+        7,
+        "{rebanded}"
+    );
+    let stored = catalog::Catalog::open(&db)
+        .unwrap()
+        .comparisons("Plant")
+        .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|c| c.run.parameters["bands"] == serde_json::json!([3, 2, 1])),
+        "{:?}",
+        stored.iter().map(|c| &c.run.parameters).collect::<Vec<_>>()
+    );
+    let same = json(&db, &["run", "Plant", "--bands", "3,2,1", "--json"]);
+    assert!(same["compared"].as_array().unwrap().is_empty(), "{same}");
 }

@@ -10,7 +10,11 @@ use std::io::{Read, Seek};
 use tiff::decoder::Decoder;
 use tiff::tags::{ByteOrder, Tag};
 
+use crate::colour::ColourInterp;
 use crate::raster::{ReadErrorKind, SampleType};
+
+/// GDAL's own metadata, XML in an ASCII tag: per-band colour interpretations, among others.
+const GDAL_METADATA: u16 = 42112;
 
 /// How the samples of a chunk are compressed (TIFF tag 259).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +92,8 @@ pub(crate) struct TiffLayout {
     pub predictor: Predictor,
     /// True when PhotometricInterpretation is YCbCr, which GDAL returns as RGB.
     pub ycbcr: bool,
+    /// What each band shows (PhotometricInterpretation and ExtraSamples).
+    pub colour: Vec<ColourInterp>,
     pub tiled: bool,
     /// Width of a chunk in pixels (the image width for strips).
     pub chunk_width: usize,
@@ -146,11 +152,24 @@ impl TiffLayout {
                 )))
             }
         };
-        let ycbcr = unsigned_or(decoder, Tag::PhotometricInterpretation, 1)? == 6;
+        let photometric = unsigned_or(decoder, Tag::PhotometricInterpretation, 1)?;
+        let ycbcr = photometric == 6;
         if ycbcr && compression != Compression::Jpeg {
             return Err(ReadErrorKind::Unsupported(
                 "YCbCr samples that are not JPEG-compressed".into(),
             ));
+        }
+        let extra_samples = decoder
+            .find_tag_unsigned_vec::<u16>(Tag::ExtraSamples)
+            .map_err(corrupt)?
+            .unwrap_or_default();
+        let mut colour = ColourInterp::of_tiff(photometric as u16, &extra_samples, samples);
+        if let Some(xml) = decoder
+            .find_tag(Tag::Unknown(GDAL_METADATA))
+            .map_err(corrupt)?
+            .and_then(|value| value.into_string().ok())
+        {
+            colour = ColourInterp::with_gdal_metadata(colour, &xml);
         }
         let tiled = decoder
             .find_tag(Tag::TileOffsets)
@@ -189,6 +208,7 @@ impl TiffLayout {
             compression,
             predictor,
             ycbcr,
+            colour,
             tiled,
             chunk_width,
             chunk_height,

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use tiff::decoder::Decoder;
 use tiff::tags::Tag;
 
+use crate::colour::ColourInterp;
 use crate::grid::{Grid, Window};
 use crate::raster::{Raster, RasterSource, ReadError, ReadErrorKind, SampleType};
 use geokeys::GeoKeys;
@@ -151,6 +152,10 @@ impl RasterSource for GeoTiff {
 
     fn sample_type(&self) -> SampleType {
         self.layout.sample_type
+    }
+
+    fn colour_interp(&self) -> Vec<ColourInterp> {
+        self.layout.colour.clone()
     }
 
     fn read_window(&self, window: &Window) -> Result<Raster, ReadError> {

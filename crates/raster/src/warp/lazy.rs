@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::colour::ColourInterp;
 use crate::grid::{Grid, Window};
 use crate::raster::{Raster, RasterSource, ReadError, ReadErrorKind, SampleType};
 
@@ -71,6 +72,10 @@ impl RasterSource for WarpedSource<'_> {
 
     fn sample_type(&self) -> SampleType {
         self.source.sample_type()
+    }
+
+    fn colour_interp(&self) -> Vec<ColourInterp> {
+        self.source.colour_interp()
     }
 
     fn read_window(&self, window: &Window) -> Result<Raster, ReadError> {

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use detect::{
-    changes_of_mask, clean_mask, detect_to_geotiffs, read_png, Change, ChangeDetector, ChangeMap,
-    CleanupRules, Imad, SelectedBands,
+    changes_of_mask, clean_mask, detect_to_geotiffs, read_png, true_colour_for, Change,
+    ChangeDetector, ChangeMap, CleanupRules, Imad, SelectedBands,
 };
 use raster::coreg::CorrectionModel;
 use raster::{
-    GeoTiff, Grid, NoCorrection, PixelCorrection, Raster, RasterSource, ReadError, Resampling,
-    SampleType, WarpedSource, Window,
+    ColourInterp, GeoTiff, Grid, NoCorrection, PixelCorrection, Raster, RasterSource, ReadError,
+    Resampling, SampleType, WarpedSource, Window,
 };
 use serde::Serialize;
 
@@ -29,9 +29,10 @@ pub struct Method {
     /// The network's weights (with `--method net`; default: the shipped weights).
     #[arg(long, value_name = "FILE")]
     weights: Option<PathBuf>,
-    /// The bands to compare, counted from 1, in order (default: all; `eval` gives the network
-    /// an OSCD city's B04 B03 B02). The network takes red, green, blue: `--bands 3,2,1` for
-    /// blue-green-red-NIR imagery such as Sentinel-2 B02 B03 B04 B08.
+    /// The bands to compare, counted from 1, in order. Default: all of them for iMAD; for the
+    /// network, which takes red, green, blue, those the imagery declares so (a GeoTIFF's colour
+    /// interpretation, an OSCD city's B04 B03 B02), else all. `--bands 3,2,1` for
+    /// blue-green-red-NIR imagery such as Sentinel-2 B02 B03 B04 B08 stacked without colours.
     #[arg(long, value_delimiter = ',', value_name = "N,N,..")]
     pub bands: Option<Vec<usize>>,
 }
@@ -107,6 +108,8 @@ pub struct DetectArgs {
 #[derive(Serialize)]
 struct DetectReport {
     method: String,
+    /// The bands compared, counted from 1 (`null`: all of them).
+    bands: Option<Vec<usize>>,
     version: String,
     threshold: f32,
     changes: usize,
@@ -155,14 +158,16 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
         }
         _ => {
             let (before, after) = load_png_pair(&args.before, &args.after)?;
-            let before = read_all(&args.method.select(&before)?)?;
-            let after = read_all(&args.method.select(&after)?)?;
+            let bands = args.method.bands.clone();
+            let before = read_all(&select_bands(&before, bands.as_deref())?)?;
+            let after = read_all(&select_bands(&after, bands.as_deref())?)?;
             let map = detector.probability(&before, &after)?;
             let threshold = detector.default_threshold(&map);
             let mask = clean_mask(&map, threshold, &rules)?;
             let changes =
                 changes_of_mask(&mask, &map.grid, &map.probability_raster(), &before, &after)?;
             Detection {
+                bands,
                 outputs: write_png_maps(&args.output, &map, &mask)?,
                 method: map.method.clone(),
                 version: map.version.clone(),
@@ -193,6 +198,7 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
     let changes = &detection.changes;
     let report = DetectReport {
         method: detection.method,
+        bands: detection.bands,
         version: detection.version,
         threshold: detection.threshold,
         changes: changes.len(),
@@ -220,18 +226,33 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
 }
 
 impl Method {
-    /// `source` with the bands asked for (all of them when none were).
-    pub fn select<'a>(&self, source: &'a dyn RasterSource) -> Result<SelectedBands<'a>> {
-        let all: Vec<usize> = (1..=source.band_count()).collect();
-        Ok(SelectedBands::new(
-            source,
-            self.bands.as_deref().unwrap_or(&all),
-        )?)
+    /// The bands the method compares, counted from 1 (`None`: all of them): `--bands`, or for
+    /// the three-band network the imagery's red, green and blue (`true_colour`) where it
+    /// declares them.
+    pub fn bands_for(
+        &self,
+        detector: &dyn ChangeDetector,
+        true_colour: Option<Vec<usize>>,
+    ) -> Option<Vec<usize>> {
+        self.bands
+            .clone()
+            .or_else(|| true_colour_for(detector.bands(), true_colour))
     }
+}
+
+/// `bands` of `source` (counted from 1), or all of them.
+pub fn select_bands<'a>(
+    source: &'a dyn RasterSource,
+    bands: Option<&[usize]>,
+) -> Result<SelectedBands<'a>> {
+    let all: Vec<usize> = (1..=source.band_count()).collect();
+    Ok(SelectedBands::new(source, bands.unwrap_or(&all))?)
 }
 
 /// What one detection found and wrote, whichever inputs it came from.
 struct Detection {
+    /// The bands compared, counted from 1 (`None`: all).
+    bands: Option<Vec<usize>>,
     method: String,
     version: String,
     threshold: f32,
@@ -252,9 +273,15 @@ fn detect_geotiffs(
     rules: &CleanupRules,
     registration: Registration,
 ) -> Result<Detection> {
-    let (before, after) = (args.method.select(before)?, args.method.select(after)?);
+    let declared = ColourInterp::true_colour(&before.colour_interp());
+    let bands = args.method.bands_for(detector, declared);
+    let (before, after) = (
+        select_bands(before, bands.as_deref())?,
+        select_bands(after, bands.as_deref())?,
+    );
     let found = detect_to_geotiffs(detector, &before, &after, &args.output, rules)?;
     Ok(Detection {
+        bands,
         method: found.method,
         version: found.version,
         threshold: found.threshold,

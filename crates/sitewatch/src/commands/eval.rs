@@ -34,11 +34,9 @@ struct Evaluation {
 pub fn run(ctx: &Context, args: EvalArgs) -> Result<()> {
     let mut source = pair_source(&args.dir)?;
     let detector = args.method.detector()?;
-    let bands = args.method.bands.clone().or_else(|| {
-        (detector.bands() == Some(3))
-            .then(|| source.true_colour())
-            .flatten()
-    });
+    let bands = args
+        .method
+        .bands_for(detector.as_ref(), source.true_colour());
     if let Some(bands) = &bands {
         source = Box::new(SelectedPairBands::new(source, bands));
     }

@@ -1,8 +1,11 @@
 //! Detecting and storing the comparisons a site needs, skipping those already current.
 
+use std::borrow::Cow;
+
 use anyhow::{Context as _, Result};
 use catalog::{Catalog, Comparison, NewChange, NewComparison, Scene, Site};
-use detect::{extract_changes, CleanupRules, MinArea};
+use detect::{extract_changes, CleanupRules, MinArea, SelectedBands};
+use raster::{ColourInterp, Raster, RasterSource};
 use serde::Serialize;
 use serde_json::json;
 
@@ -11,6 +14,7 @@ use super::plan::{pairs_needed, ScenePair};
 use super::stack::SiteStack;
 use super::RunOptions;
 use crate::output::Context;
+use crate::scenes::open_catalog_scene;
 
 /// The clean-up of change masks before they become objects: the smallest object the
 /// pipeline keeps is a small shed (20 m²), whatever the site's pixel size.
@@ -48,9 +52,20 @@ pub fn compare_pairs(
     let stored = catalog.comparisons(&site.name)?;
     let method = options.method.name();
     let model = options.method.model_version()?;
+    let detector = options.method.detector()?;
+    let scene = |id: i64| {
+        scenes
+            .iter()
+            .find(|s| s.id == id)
+            .expect("planned from scenes")
+    };
     let mut todo = Vec::new();
     for pair in pairs_needed(&ids) {
-        let parameters = parameters(catalog, options, pair)?;
+        let declared = open_catalog_scene(scene(pair.before))?.colour_interp();
+        let bands = options
+            .method
+            .bands_for(detector.as_ref(), ColourInterp::true_colour(&declared));
+        let parameters = parameters(catalog, options, pair, bands.as_deref())?;
         let current = stored.iter().any(|c: &Comparison| {
             c.run.before_scene == pair.before
                 && c.run.after_scene == pair.after
@@ -59,7 +74,7 @@ pub fn compare_pairs(
                 && c.run.parameters == parameters
         });
         if options.force || !current {
-            todo.push((pair, parameters));
+            todo.push((pair, bands, parameters));
         }
     }
     let kept = pairs_needed(&ids).len() - todo.len();
@@ -67,22 +82,19 @@ pub fn compare_pairs(
         return Ok((Vec::new(), kept));
     }
 
-    let detector = options.method.detector()?;
     let outlines = GridOutlines::new(&site.grid)?;
     let rules = cleanup_rules();
-    let scene = |id: i64| {
-        scenes
-            .iter()
-            .find(|s| s.id == id)
-            .expect("planned from scenes")
-    };
     let bar = ctx.progress(todo.len() as u64, "comparing");
     let mut detected = Vec::with_capacity(todo.len());
-    for (pair, parameters) in todo {
+    for (pair, bands, parameters) in todo {
         let (before, after) = stack.pair(scene(pair.before), scene(pair.after))?;
-        let map = detector.probability(before, after)?;
+        let (before, after) = (
+            compared_bands(before, bands.as_deref())?,
+            compared_bands(after, bands.as_deref())?,
+        );
+        let map = detector.probability(&before, &after)?;
         let threshold = detector.default_threshold(&map);
-        let changes = extract_changes(&map, before, after, threshold, &rules)?;
+        let changes = extract_changes(&map, &before, &after, threshold, &rules)?;
         let stored: Vec<NewChange> = changes
             .iter()
             .map(|c| {
@@ -141,10 +153,22 @@ pub fn compare_pairs(
 
 /// What a comparison depends on besides its scenes and method: the clean-up rules and both
 /// scenes' alignments (a re-aligned scene makes its comparisons stale).
+/// `bands` of a scene on the site grid (counted from 1), or the scene as it is.
+fn compared_bands<'a>(raster: &'a Raster, bands: Option<&[usize]>) -> Result<Cow<'a, Raster>> {
+    Ok(match bands {
+        Some(bands) => {
+            let selected = SelectedBands::new(raster, bands)?;
+            Cow::Owned(selected.read_window(&raster.grid.full_window())?)
+        }
+        None => Cow::Borrowed(raster),
+    })
+}
+
 fn parameters(
     catalog: &Catalog,
     options: &RunOptions,
     pair: ScenePair,
+    bands: Option<&[usize]>,
 ) -> Result<serde_json::Value> {
     let rules = cleanup_rules();
     let alignment = |scene: i64| -> Result<serde_json::Value> {
@@ -155,6 +179,7 @@ fn parameters(
     };
     Ok(json!({
         "method": options.method.name(),
+        "bands": bands,
         "cleanup": {
             "opening_radius": rules.opening_radius,
             "closing_radius": rules.closing_radius,
