@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::change::StoredChange;
 use crate::columns::datetime_text;
 use crate::error::{CatalogError, CatalogErrorKind};
-use crate::footprint::{FootprintOrigin, StoredFootprint};
+use crate::footprint::StoredFootprint;
 use crate::geometry::{encode_polygon, WGS84_SRS_ID};
 use crate::geopackage::{create_geopackage, register_table, update_contents};
 use crate::review::Review;
@@ -274,30 +274,15 @@ const FOOTPRINT_FIELDS: &[(&str, FieldType)] = &[
 ];
 
 fn footprint_values(f: &StoredFootprint) -> Vec<Value> {
-    let (origin, file, sha256, feature, by) = match &f.footprint.origin {
-        FootprintOrigin::Imported {
-            file,
-            sha256,
-            feature,
-        } => (
-            "imported",
-            json!(file),
-            json!(sha256),
-            json!(feature),
-            Value::Null,
-        ),
-        FootprintOrigin::Drawn { by } => {
-            ("drawn", Value::Null, Value::Null, Value::Null, json!(by))
-        }
-    };
+    let origin = f.footprint.origin.columns();
     vec![
         json!(f.id),
         json!(f.site),
-        json!(origin),
-        file,
-        sha256,
-        feature,
-        by,
+        json!(origin.kind),
+        json!(origin.file),
+        json!(origin.sha256),
+        json!(origin.feature),
+        json!(origin.drawn_by),
         json!(f.footprint.replaces),
         json!(f.footprint.note),
         json!(datetime_text(&f.created)),

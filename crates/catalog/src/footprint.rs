@@ -50,6 +50,42 @@ pub enum FootprintOrigin {
     },
 }
 
+/// A footprint's origin as the catalog's columns hold it (`origin`, `source_file`,
+/// `source_sha256`, `source_feature`, `drawn_by`): what is stored and what is exported.
+pub(crate) struct OriginColumns<'a> {
+    pub kind: &'static str,
+    pub file: Option<&'a Path>,
+    pub sha256: Option<&'a str>,
+    pub feature: Option<&'a str>,
+    pub drawn_by: Option<&'a str>,
+}
+
+impl FootprintOrigin {
+    /// The origin split into the catalog's columns.
+    pub(crate) fn columns(&self) -> OriginColumns<'_> {
+        match self {
+            FootprintOrigin::Imported {
+                file,
+                sha256,
+                feature,
+            } => OriginColumns {
+                kind: "imported",
+                file: Some(file),
+                sha256: Some(sha256),
+                feature: feature.as_deref(),
+                drawn_by: None,
+            },
+            FootprintOrigin::Drawn { by } => OriginColumns {
+                kind: "drawn",
+                file: None,
+                sha256: None,
+                feature: None,
+                drawn_by: Some(by),
+            },
+        }
+    }
+}
+
 /// A footprint to add.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewFootprint {
@@ -442,25 +478,18 @@ fn store_footprint(
     site_id: i64,
     footprint: &NewFootprint,
 ) -> Result<i64, CatalogErrorKind> {
-    let (origin, file, sha256, feature, by) = match &footprint.origin {
-        FootprintOrigin::Imported {
-            file,
-            sha256,
-            feature,
-        } => (
-            "imported",
-            Some(file.to_str().ok_or_else(|| {
+    let columns = footprint.origin.columns();
+    let file = columns
+        .file
+        .map(|file| {
+            file.to_str().ok_or_else(|| {
                 CatalogErrorKind::invalid(
                     "footprint file",
                     format!("{} is not UTF-8", file.display()),
                 )
-            })?),
-            Some(sha256.to_ascii_lowercase()),
-            feature.as_deref(),
-            None,
-        ),
-        FootprintOrigin::Drawn { by } => ("drawn", None, None, None, Some(by.trim())),
-    };
+            })
+        })
+        .transpose()?;
     let text = |t: &Option<String>| {
         t.as_deref()
             .map(str::trim)
@@ -474,11 +503,11 @@ fn store_footprint(
         named_params! {
             ":geom": encode_polygon(&footprint.outline_lonlat, WGS84_SRS_ID),
             ":site": site_id,
-            ":origin": origin,
+            ":origin": columns.kind,
             ":file": file,
-            ":sha256": sha256,
-            ":feature": feature,
-            ":by": by,
+            ":sha256": columns.sha256.map(str::to_ascii_lowercase),
+            ":feature": columns.feature,
+            ":by": columns.drawn_by.map(str::trim),
             ":replaces": text(&footprint.replaces),
             ":note": text(&footprint.note),
             ":created": datetime_text(&Utc::now()),
