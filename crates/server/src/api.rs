@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use catalog::{EventDate, EventKind, NewEvent, Scene, Site};
+use catalog::{Catalog, EventDate, EventKind, NewEvent, Scene, Site};
 use geo_types::Polygon;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -52,22 +52,22 @@ pub(crate) async fn scenes(
     Path(name): Path<String>,
     Query(frame): Query<FrameQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (site, scenes) = state
-        .with_catalog(move |c| {
-            let site = c.site(&name)?;
-            let scenes = c.scenes(Some(&site.name))?;
-            Ok((site, scenes))
-        })
-        .await?;
-    let to_frame = SiteFrame::new(&site.grid)?;
-    let features = scenes
-        .iter()
-        .map(|scene| {
-            let footprint = to_frame.polygon_in(&scene.footprint, frame.crs)?;
-            Ok(scene_feature(scene, &footprint))
-        })
-        .collect::<Result<Vec<Value>, ApiError>>()?;
-    Ok(Json(feature_collection(features)))
+    site_layer(
+        &state,
+        name,
+        frame.crs,
+        |c, site| Ok(c.scenes(Some(&site.name))?),
+        |scenes, to_frame, frame| {
+            scenes
+                .iter()
+                .map(|scene| {
+                    let footprint = to_frame.polygon_in(&scene.footprint, frame)?;
+                    Ok(scene_feature(scene, &footprint))
+                })
+                .collect()
+        },
+    )
+    .await
 }
 
 /// `GET /api/sites/{name}/events`: the site's events by date.
@@ -130,6 +130,27 @@ pub(crate) async fn add_event(
 
 pub(crate) fn feature_collection(features: Vec<Value>) -> Value {
     json!({ "type": "FeatureCollection", "features": features })
+}
+
+/// A layer of the site `name` (by name or alias) as a feature collection in `frame`, the shape
+/// of every `GET /api/sites/{name}/<layer>`: `load` reads the layer from the catalog (on a
+/// blocking thread), `features` turns it into features on the site's frame.
+pub(crate) async fn site_layer<T: Send + 'static>(
+    state: &AppState,
+    name: String,
+    frame: FrameName,
+    load: impl FnOnce(&mut Catalog, &Site) -> Result<T, ApiError> + Send + 'static,
+    features: impl FnOnce(T, &SiteFrame, FrameName) -> Result<Vec<Value>, ApiError>,
+) -> Result<Json<Value>, ApiError> {
+    let (site, layer) = state
+        .with_catalog(move |c| {
+            let site = c.site(&name)?;
+            let layer = load(c, &site)?;
+            Ok((site, layer))
+        })
+        .await?;
+    let to_frame = SiteFrame::new(&site.grid)?;
+    Ok(Json(feature_collection(features(layer, &to_frame, frame)?)))
 }
 
 /// A polygon as a GeoJSON geometry.

@@ -16,7 +16,7 @@ use geo_types::{Coord, LineString, Polygon};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{feature_collection, polygon_geometry};
+use crate::api::{polygon_geometry, site_layer};
 use crate::auth::WriteGrant;
 use crate::error::ApiError;
 use crate::frame::{FrameName, FrameQuery, SiteFrame};
@@ -47,21 +47,20 @@ pub(crate) async fn changes(
     Path(name): Path<String>,
     Query(frame): Query<FrameQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (site, scenes, changes) = state
-        .with_catalog(move |c| {
-            let site = c.site(&name)?;
-            let scenes = c.scenes(Some(&site.name))?;
-            let changes = c.changes(&site.name, None)?;
-            Ok((site, scenes, changes))
-        })
-        .await?;
-    let to_frame = SiteFrame::new(&site.grid)?;
-    let dates = scene_dates(&scenes);
-    let features = changes
-        .iter()
-        .map(|change| change_feature(change, &to_frame, frame.crs, &dates))
-        .collect::<Result<Vec<Value>, ApiError>>()?;
-    Ok(Json(feature_collection(features)))
+    site_layer(
+        &state,
+        name,
+        frame.crs,
+        |c, site| Ok((c.scenes(Some(&site.name))?, c.changes(&site.name, None)?)),
+        |(scenes, changes), to_frame, frame| {
+            let dates = scene_dates(&scenes);
+            changes
+                .iter()
+                .map(|change| change_feature(change, to_frame, frame, &dates))
+                .collect()
+        },
+    )
+    .await
 }
 
 /// A change as a feature. Its area interval is the area give or take half a site-grid pixel
@@ -114,21 +113,20 @@ pub(crate) async fn buildings(
     Path(name): Path<String>,
     Query(frame): Query<FrameQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (site, scenes, buildings) = state
-        .with_catalog(move |c| {
-            let site = c.site(&name)?;
-            let scenes = c.scenes(Some(&site.name))?;
-            let buildings = c.buildings(&site.name)?;
-            Ok((site, scenes, buildings))
-        })
-        .await?;
-    let to_frame = SiteFrame::new(&site.grid)?;
-    let dates = scene_dates(&scenes);
-    let features = buildings
-        .iter()
-        .map(|b| building_feature(b, &to_frame, frame.crs, &dates))
-        .collect::<Result<Vec<Value>, ApiError>>()?;
-    Ok(Json(feature_collection(features)))
+    site_layer(
+        &state,
+        name,
+        frame.crs,
+        |c, site| Ok((c.scenes(Some(&site.name))?, c.buildings(&site.name)?)),
+        |(scenes, buildings), to_frame, frame| {
+            let dates = scene_dates(&scenes);
+            buildings
+                .iter()
+                .map(|b| building_feature(b, to_frame, frame, &dates))
+                .collect()
+        },
+    )
+    .await
 }
 
 /// A building as a feature; its id is its code, which reviews name and registry runs keep.
@@ -235,19 +233,19 @@ pub(crate) async fn footprints(
     Path(name): Path<String>,
     Query(frame): Query<FrameQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (site, footprints) = state
-        .with_catalog(move |c| {
-            let site = c.site(&name)?;
-            let footprints = c.footprints(&site.name)?;
-            Ok((site, footprints))
-        })
-        .await?;
-    let to_frame = SiteFrame::new(&site.grid)?;
-    let features = footprints
-        .iter()
-        .map(|f| footprint_feature(f, &to_frame, frame.crs))
-        .collect::<Result<Vec<Value>, ApiError>>()?;
-    Ok(Json(feature_collection(features)))
+    site_layer(
+        &state,
+        name,
+        frame.crs,
+        |c, site| Ok(c.footprints(&site.name)?),
+        |footprints, to_frame, frame| {
+            footprints
+                .iter()
+                .map(|f| footprint_feature(f, to_frame, frame))
+                .collect()
+        },
+    )
+    .await
 }
 
 /// A footprint as a feature. An imported one names its file only by its hash.
