@@ -120,6 +120,14 @@ impl PairSource for PngPairFolder {
     fn load(&self, name: &str) -> Result<LabelledPair, EvalError> {
         let before = read_png(&self.root.join("A").join(name))?;
         let after = read_png(&self.root.join("B").join(name))?;
+        let size = |r: &Raster| (r.grid.width, r.grid.height, r.band_count);
+        if size(&after) != size(&before) {
+            let ((w, h, b), (bw, bh, bb)) = (size(&after), size(&before));
+            return Err(EvalError::Load {
+                name: name.to_string(),
+                reason: format!("B/ is {w}x{h} with {b} bands but A/ is {bw}x{bh} with {bb}"),
+            });
+        }
         let (label, label_width, label_height) =
             read_png_label(&self.root.join("label").join(name))?;
         let (width, height) = (before.grid.width, before.grid.height);

@@ -19,9 +19,12 @@
 //!    noise;
 //! 5. per-crop standardisation, as at inference.
 
-use super::data::{BuildingScene, LabelledPair};
+use raster::Raster;
+
+use super::data::{BuildingScene, TrainingPair};
 use super::rng::SplitMix64;
 use super::standardise::standardise;
+use crate::eval::LabelledPair;
 
 /// How training crops are made.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -85,12 +88,12 @@ struct ChangedRegion {
 const MIN_REGION_PIXELS: usize = 16;
 
 fn changed_regions(pair_index: usize, pair: &LabelledPair) -> Vec<ChangedRegion> {
-    let (w, h) = (pair.width, pair.height);
+    let (w, h) = (pair.before.grid.width, pair.before.grid.height);
     let mut seen = vec![false; w * h];
     let mut regions = Vec::new();
     let mut stack = Vec::new();
     for start in 0..w * h {
-        if pair.label[start] == 0 || seen[start] {
+        if !pair.label[start] || seen[start] {
             continue;
         }
         seen[start] = true;
@@ -106,7 +109,7 @@ fn changed_regions(pair_index: usize, pair: &LabelledPair) -> Vec<ChangedRegion>
                 (r + 1 < h).then(|| i + w),
             ];
             for j in neighbours.into_iter().flatten() {
-                if pair.label[j] == 1 && !seen[j] {
+                if pair.label[j] && !seen[j] {
                     seen[j] = true;
                     stack.push(j);
                 }
@@ -201,11 +204,11 @@ impl CropWindow {
         )
     }
 
-    /// `bands` planes resampled bilinearly into the crop.
-    fn resample(&self, planes: &[f32], bands: usize, shift: (f32, f32)) -> Vec<f32> {
+    /// Every band of `image` resampled bilinearly into the crop.
+    fn resample(&self, image: &Raster, shift: (f32, f32)) -> Vec<f32> {
         let (size, pn) = (self.size, self.width * self.height);
-        let mut out = vec![0f32; bands * size * size];
-        for (b, plane) in planes.chunks_exact(pn).take(bands).enumerate() {
+        let mut out = vec![0f32; image.band_count * size * size];
+        for (b, plane) in image.data.chunks_exact(pn).enumerate() {
             for r in 0..size {
                 for c in 0..size {
                     let (x, y) = self.source(c, r, shift);
@@ -297,7 +300,7 @@ fn clear_ground(
 
 /// Makes seeded training crops from labelled pairs and, when given, images with footprints.
 pub struct Augmenter<'a> {
-    pairs: &'a [LabelledPair],
+    pairs: &'a [TrainingPair],
     scenes: &'a [BuildingScene],
     regions: Vec<ChangedRegion>,
     config: AugmentConfig,
@@ -306,14 +309,14 @@ pub struct Augmenter<'a> {
 impl<'a> Augmenter<'a> {
     /// An augmenter over `pairs` and building `scenes` (all with the same band count).
     pub fn new(
-        pairs: &'a [LabelledPair],
+        pairs: &'a [TrainingPair],
         scenes: &'a [BuildingScene],
         config: AugmentConfig,
     ) -> Self {
         let regions = pairs
             .iter()
             .enumerate()
-            .flat_map(|(i, p)| changed_regions(i, p))
+            .flat_map(|(i, p)| changed_regions(i, &p.pair))
             .collect();
         Augmenter {
             pairs,
@@ -372,15 +375,16 @@ impl<'a> Augmenter<'a> {
     /// A rescaled window of a random labelled pair: BEFORE, AFTER, label and the scale.
     fn pair_window(&self, rng: &mut SplitMix64) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
         let size = self.config.crop;
-        let pair = &self.pairs[rng.below(self.pairs.len())];
+        let pair = &self.pairs[rng.below(self.pairs.len())].pair;
+        let grid = &pair.before.grid;
         let (window, scale) =
-            CropWindow::draw(pair.width, pair.height, size, self.config.scale_range, rng);
-        let before = window.resample(&pair.before, pair.bands, (0.0, 0.0));
-        let after = window.resample(&pair.after, pair.bands, (0.0, 0.0));
+            CropWindow::draw(grid.width, grid.height, size, self.config.scale_range, rng);
+        let before = window.resample(&pair.before, (0.0, 0.0));
+        let after = window.resample(&pair.after, (0.0, 0.0));
         let label = window
             .nearest(&pair.label)
             .into_iter()
-            .map(f32::from)
+            .map(|changed| f32::from(u8::from(changed)))
             .collect();
         (before, after, label, scale)
     }
@@ -398,15 +402,16 @@ impl<'a> Augmenter<'a> {
         let n = size * size;
         let scene = &self.scenes[rng.below(self.scenes.len())];
         let (window, scale) = CropWindow::draw(
-            scene.width,
-            scene.height,
+            scene.image.grid.width,
+            scene.image.grid.height,
             size,
             self.config.scale_range,
             rng,
         );
-        let after = window.resample(&scene.image, scene.bands, (0.0, 0.0));
+        let after = window.resample(&scene.image, (0.0, 0.0));
         let shift = (rng.range(-1.0, 1.0), rng.range(-1.0, 1.0));
-        let mut before = window.resample(&scene.image, scene.bands, shift);
+        let mut before = window.resample(&scene.image, shift);
+        let bands = scene.image.band_count;
         let ids = window.nearest(&scene.buildings);
         let mut label = vec![0f32; n];
         let occupied = grow(&ids.iter().map(|&id| id != 0).collect::<Vec<_>>(), size);
@@ -432,17 +437,17 @@ impl<'a> Augmenter<'a> {
             let mut difference = 0.0;
             for &i in &pixels {
                 let donor = offset.apply(i, size);
-                for b in 0..scene.bands {
+                for b in 0..bands {
                     difference += (ground[b * n + donor] - before[b * n + i]).abs();
                 }
             }
-            let visible = difference / (pixels.len() * scene.bands) as f32;
+            let visible = difference / (pixels.len() * bands) as f32;
             if visible < MIN_VISIBLE_REMOVAL {
                 continue;
             }
             for &i in &pixels {
                 let donor = offset.apply(i, size);
-                for b in 0..scene.bands {
+                for b in 0..bands {
                     before[b * n + i] = ground[b * n + donor];
                 }
                 label[i] = 1.0;
@@ -462,13 +467,14 @@ impl<'a> Augmenter<'a> {
         rng: &mut SplitMix64,
     ) {
         let size = self.config.crop;
-        let donor = &self.pairs[region.pair];
+        let donor = &self.pairs[region.pair].pair.after;
         let scale = crop_scale * rng.range(0.7, 1.4);
         let out_w = ((region.width as f32 * scale).round() as usize).clamp(1, size);
         let out_h = ((region.height as f32 * scale).round() as usize).clamp(1, size);
         let (col0, row0) = (rng.below(size - out_w + 1), rng.below(size - out_h + 1));
         let n = size * size;
-        let dn = donor.width * donor.height;
+        let donor_width = donor.grid.width;
+        let dn = donor_width * donor.grid.height;
         for r in 0..out_h {
             let rr = ((r as f32 + 0.5) * region.height as f32 / out_h as f32) as usize;
             for c in 0..out_w {
@@ -477,10 +483,10 @@ impl<'a> Augmenter<'a> {
                 if !region.mask[rr * region.width + rc] {
                     continue;
                 }
-                let source = (region.row + rr) * donor.width + region.col + rc;
+                let source = (region.row + rr) * donor_width + region.col + rc;
                 let dest = (row0 + r) * size + col0 + c;
-                for b in 0..donor.bands {
-                    target[b * n + dest] = donor.after[b * dn + source];
+                for b in 0..donor.band_count {
+                    target[b * n + dest] = donor.data[b * dn + source];
                 }
                 label[dest] = 1.0;
             }
@@ -566,38 +572,50 @@ fn orient(plane: &mut [f32], size: usize, turn: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::png_image::pixel_grid;
+    use raster::SampleType;
 
-    fn pair_with_square() -> LabelledPair {
+    /// Three bands of 0-255 samples on a `width` x `height` pixel grid.
+    fn rgb(width: usize, height: usize, data: Vec<f32>) -> Raster {
+        Raster {
+            grid: pixel_grid(width, height),
+            band_count: 3,
+            data,
+            nodata: None,
+            sample_type: SampleType::U8,
+        }
+    }
+
+    fn pair_with_square() -> TrainingPair {
         let (w, h) = (64, 48);
-        let mut label = vec![0u8; w * h];
+        let mut label = vec![false; w * h];
         for r in 10..20 {
             for c in 30..40 {
-                label[r * w + c] = 1;
+                label[r * w + c] = true;
             }
         }
-        label[0] = 1; // a single pixel: too small to be a region
+        label[0] = true; // a single pixel: too small to be a region
         let before: Vec<f32> = (0..3 * w * h).map(|i| (i % 251) as f32).collect();
         let mut after = before.clone();
         for (i, v) in after.iter_mut().enumerate() {
-            if label[i % (w * h)] == 1 {
+            if label[i % (w * h)] {
                 *v = 255.0 - *v;
             }
         }
-        LabelledPair {
+        TrainingPair {
             set: "toy".into(),
-            name: "a.png".into(),
-            width: w,
-            height: h,
-            bands: 3,
-            before,
-            after,
-            label,
+            pair: LabelledPair {
+                name: "a.png".into(),
+                before: rgb(w, h, before),
+                after: rgb(w, h, after),
+                label,
+            },
         }
     }
 
     #[test]
     fn regions_are_the_label_components_above_the_size_floor() {
-        let regions = changed_regions(0, &pair_with_square());
+        let regions = changed_regions(0, &pair_with_square().pair);
         assert_eq!(regions.len(), 1);
         let r = &regions[0];
         assert_eq!((r.col, r.row, r.width, r.height), (30, 10, 10, 10));
@@ -649,10 +667,7 @@ mod tests {
         }
         BuildingScene {
             name: "toy.tif".into(),
-            width: side,
-            height: side,
-            bands: 3,
-            image,
+            image: rgb(side, side, image),
             buildings,
         }
     }

@@ -5,45 +5,19 @@
 
 use std::path::{Path, PathBuf};
 
-use raster::{Raster, SampleType};
+use raster::Raster;
 
-use crate::png_image::{pixel_grid, read_png, read_png_label, PngError};
+use crate::eval::{LabelledPair, PairSource, PngPairFolder};
 
 use super::NetError;
 
-/// One labelled BEFORE/AFTER pair of a set, pixels as read (0-255), band-sequential.
+/// A labelled pair and the set it belongs to (its folder name, e.g. `levir`): what training
+/// reads.
 #[derive(Debug, Clone)]
-pub struct LabelledPair {
-    /// The set it belongs to (its folder name, e.g. `levir`).
+pub struct TrainingPair {
     pub set: String,
-    /// The file name shared by its three PNGs.
-    pub name: String,
-    /// Size in pixels.
-    pub width: usize,
-    pub height: usize,
-    /// Bands per image (3 for RGB).
-    pub bands: usize,
-    /// BEFORE pixels, `bands` planes of `width * height`.
-    pub before: Vec<f32>,
-    /// AFTER pixels, same layout.
-    pub after: Vec<f32>,
-    /// 1 where the label says changed, else 0; `width * height`.
-    pub label: Vec<u8>,
-}
-
-impl LabelledPair {
-    /// BEFORE and AFTER as rasters on a pixel grid (the PNG pairs carry no georeferencing).
-    pub fn rasters(&self) -> (Raster, Raster) {
-        let grid = pixel_grid(self.width, self.height);
-        let raster = |data: &Vec<f32>| Raster {
-            grid: grid.clone(),
-            band_count: self.bands,
-            data: data.clone(),
-            nodata: None,
-            sample_type: SampleType::U8,
-        };
-        (raster(&self.before), raster(&self.after))
-    }
+    /// BEFORE, AFTER (pixels as read, 0-255, on a pixel grid) and the true change.
+    pub pair: LabelledPair,
 }
 
 /// A real image with its buildings outlined (footprints burnt into a mask): the raw material
@@ -55,63 +29,11 @@ impl LabelledPair {
 pub struct BuildingScene {
     /// What it is called (e.g. its file name), recorded in the weights' sidecar.
     pub name: String,
-    /// Size in pixels.
-    pub width: usize,
-    pub height: usize,
-    /// Bands per image (3 for RGB).
-    pub bands: usize,
-    /// Pixels as read (0-255), `bands` planes of `width * height`.
-    pub image: Vec<f32>,
-    /// 0 where no building stands, else the building's number (from 1); `width * height`.
+    /// The pixels as read (0-255).
+    pub image: Raster,
+    /// 0 where no building stands, else the building's number (from 1); row-major on the
+    /// image's grid.
     pub buildings: Vec<u32>,
-}
-
-/// A PNG as `(width, height, bands, band-sequential samples)`, read by the crate's PNG reader.
-fn read_planes(path: &Path) -> Result<(usize, usize, usize, Vec<f32>), NetError> {
-    let raster = read_png(path).map_err(image_error)?;
-    Ok((
-        raster.grid.width,
-        raster.grid.height,
-        raster.band_count,
-        raster.data,
-    ))
-}
-
-fn image_error(e: PngError) -> NetError {
-    NetError::Image {
-        path: e.path,
-        message: e.reason,
-    }
-}
-
-fn read_pair(set: &str, dir: &Path, name: &str) -> Result<LabelledPair, NetError> {
-    let (width, height, bands, before) = read_planes(&dir.join("A").join(name))?;
-    let after_path = dir.join("B").join(name);
-    let (w, h, b, after) = read_planes(&after_path)?;
-    if (w, h, b) != (width, height, bands) {
-        return Err(NetError::Image {
-            path: after_path,
-            message: format!("{w}x{h}x{b} does not match BEFORE {width}x{height}x{bands}"),
-        });
-    }
-    let label_path = dir.join("label").join(name);
-    let (label, w, h) = read_png_label(&label_path).map_err(image_error)?;
-    if (w, h) != (width, height) {
-        return Err(NetError::Image {
-            path: label_path,
-            message: format!("label {w}x{h} does not match the images {width}x{height}"),
-        });
-    }
-    Ok(LabelledPair {
-        set: set.to_string(),
-        name: name.to_string(),
-        width,
-        height,
-        bands,
-        before,
-        after,
-        label: label.into_iter().map(u8::from).collect(),
-    })
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, NetError> {
@@ -141,7 +63,7 @@ fn set_folders(dir: &Path) -> Result<Vec<PathBuf>, NetError> {
 /// Every labelled pair in `dirs` (each a set folder or a folder of set folders), leaving out
 /// the sets named in `exclude`. Pairs come in a fixed order (set, then file name) so that
 /// seeded training is reproducible.
-pub fn load_pairs(dirs: &[PathBuf], exclude: &[String]) -> Result<Vec<LabelledPair>, NetError> {
+pub fn load_pairs(dirs: &[PathBuf], exclude: &[String]) -> Result<Vec<TrainingPair>, NetError> {
     let mut pairs = Vec::new();
     for dir in dirs {
         for set_dir in set_folders(dir)? {
@@ -152,14 +74,16 @@ pub fn load_pairs(dirs: &[PathBuf], exclude: &[String]) -> Result<Vec<LabelledPa
             if exclude.contains(&set) {
                 continue;
             }
-            for path in sorted_entries(&set_dir.join("A"))? {
-                if path
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("png"))
-                {
-                    let name = path.file_name().expect("a file").to_string_lossy();
-                    pairs.push(read_pair(&set, &set_dir, &name)?);
-                }
+            let in_set = |source| NetError::Pair {
+                set: set_dir.clone(),
+                source,
+            };
+            let folder = PngPairFolder::open(&set_dir).map_err(in_set)?;
+            for name in folder.names() {
+                pairs.push(TrainingPair {
+                    set: set.clone(),
+                    pair: folder.load(&name).map_err(in_set)?,
+                });
             }
         }
     }
@@ -182,15 +106,21 @@ mod tests {
         let pairs = load_pairs(std::slice::from_ref(&root), &["levir".to_string()]).unwrap();
         assert!(pairs.iter().all(|p| p.set != "levir"));
         assert_eq!(pairs.iter().filter(|p| p.set == "dsifn").count(), 10);
-        let szada = pairs.iter().find(|p| p.set == "airchange-szada").unwrap();
-        assert_eq!((szada.width, szada.height, szada.bands), (952, 640, 3));
-        assert!(szada.label.contains(&1));
+        let szada = &pairs
+            .iter()
+            .find(|p| p.set == "airchange-szada")
+            .unwrap()
+            .pair;
+        let size = |r: &Raster| (r.grid.width, r.grid.height, r.band_count);
+        assert_eq!(size(&szada.before), (952, 640, 3));
+        assert_eq!(size(&szada.after), (952, 640, 3));
+        assert!(szada.label.contains(&true));
         let levir = load_pairs(&[root.join("levir")], &[]).unwrap();
         let empty = levir
             .iter()
-            .find(|p| p.name == "train_386_0512_0768.png")
+            .find(|p| p.pair.name == "train_386_0512_0768.png")
             .unwrap();
-        assert!(empty.label.iter().all(|&v| v == 0));
+        assert!(empty.pair.label.iter().all(|&v| !v));
         assert!(matches!(
             load_pairs(&[root.join("levir")], &["levir".into()]),
             Err(NetError::NoPairs { .. })

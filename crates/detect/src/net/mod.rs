@@ -22,7 +22,7 @@ pub mod train;
 
 pub use burn::tensor::Device;
 pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo};
-pub use data::{load_pairs, BuildingScene, LabelledPair};
+pub use data::{load_pairs, BuildingScene, TrainingPair};
 pub use detector::{shipped_weights, NetDetector};
 pub use infer::NetPredictor;
 pub use model::{ChangeNet, NetArch};
@@ -34,9 +34,12 @@ use std::path::PathBuf;
 /// Why the change network could not load data, train, save or run.
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
-    /// A PNG of a labelled pair is missing, unreadable or of the wrong size.
-    #[error("{}: {message}", path.display())]
-    Image { path: PathBuf, message: String },
+    /// A labelled pair of a set folder is missing, unreadable or of the wrong size.
+    #[error("{}: {source}", set.display())]
+    Pair {
+        set: PathBuf,
+        source: crate::eval::EvalError,
+    },
     /// A data folder cannot be listed.
     #[error("{}: cannot read the folder: {source}", path.display())]
     Folder {

@@ -161,20 +161,21 @@ pub fn train(
         )));
     }
     let pairs = load_pairs(&config.data, &config.exclude)?;
-    if let Some(pair) = pairs.iter().find(|p| p.bands != config.arch.bands) {
+    let bands = config.arch.bands;
+    if let Some(p) = pairs.iter().find(|p| p.pair.before.band_count != bands) {
         return Err(NetError::Mismatch(format!(
-            "{}/{} has {} bands, the network takes {}",
-            pair.set, pair.name, pair.bands, config.arch.bands
+            "{}/{} has {} bands, the network takes {bands}",
+            p.set, p.pair.name, p.pair.before.band_count
         )));
     }
     if let Some(scene) = config
         .buildings
         .iter()
-        .find(|s| s.bands != config.arch.bands)
+        .find(|s| s.image.band_count != bands)
     {
         return Err(NetError::Mismatch(format!(
-            "{} has {} bands, the network takes {}",
-            scene.name, scene.bands, config.arch.bands
+            "{} has {} bands, the network takes {bands}",
+            scene.name, scene.image.band_count
         )));
     }
     let mut sets: Vec<String> = pairs.iter().map(|p| p.set.clone()).collect();

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use detect::net::{train, BuildingScene, TrainConfig};
+use detect::SelectedBands;
 use geo::BoundingRect;
 use raster::{GeoTiff, RasterSource, SampleType};
 use serde::Serialize;
@@ -162,15 +163,16 @@ fn building_scenes(dir: &Path, footprints: &Path) -> Result<Vec<BuildingScene>> 
     let mut projected: Vec<(raster::Crs, Vec<registry::Seed>)> = Vec::new();
     for path in tiles {
         let tiff = GeoTiff::open(&path)?;
-        let image = tiff.read_window(&tiff.grid().full_window())?;
-        if image.sample_type != SampleType::U8 || image.band_count < 3 {
+        if tiff.sample_type() != SampleType::U8 || tiff.band_count() < 3 {
             bail!(
                 "{}: building tiles must be 8-bit RGB, this one is {:?} with {} bands",
                 path.display(),
-                image.sample_type,
-                image.band_count
+                tiff.sample_type(),
+                tiff.band_count()
             );
         }
+        let image =
+            SelectedBands::new(&tiff, &[1, 2, 3])?.read_window(&tiff.grid().full_window())?;
         let grid = &image.grid;
         let (x0, y0, x1, y1) = grid.bounds();
         let mut buildings = vec![0u32; grid.width * grid.height];
@@ -193,16 +195,13 @@ fn building_scenes(dir: &Path, footprints: &Path) -> Result<Vec<BuildingScene>> 
             number += 1;
             registry::burn(&seed.outline, grid, &mut buildings, number);
         }
-        let plane = grid.width * grid.height;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         scenes.push(BuildingScene {
-            name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            width: grid.width,
-            height: grid.height,
-            bands: 3,
-            image: image.data[..3 * plane].to_vec(),
+            name,
+            image,
             buildings,
         });
     }
