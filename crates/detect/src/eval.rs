@@ -303,6 +303,7 @@ pub fn evaluate(
 mod tests {
     use super::*;
     use crate::imad::Imad;
+    use crate::png_image::tests::write_png;
 
     #[test]
     fn confusion_measures_are_consistent() {
@@ -359,6 +360,20 @@ mod tests {
         let empty = report.per_pair["train_386_0512_0768.png"];
         assert!(empty.is_none() || empty == Some(0.0));
         assert!(report.per_pair["test_2_0000_0000.png"].is_some());
+    }
+
+    #[test]
+    fn a_pair_whose_dates_differ_in_size_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for (folder, side) in [("A", 4), ("B", 3), ("label", 4)] {
+            std::fs::create_dir(dir.path().join(folder)).unwrap();
+            let pixels = vec![0; (side * side) as usize];
+            let path = dir.path().join(folder).join("p.png");
+            write_png(&path, side, side, png::ColorType::Grayscale, &pixels, None);
+        }
+        let folder = PngPairFolder::open(dir.path()).unwrap();
+        let err = folder.load("p.png").unwrap_err().to_string();
+        assert!(err.contains("p.png") && err.contains("B/ is 3x3"), "{err}");
     }
 
     #[test]

@@ -101,10 +101,11 @@ pub fn read_png_label(path: &Path) -> Result<(Vec<bool>, usize, usize), PngError
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn write_png(
+    /// Writes an 8-bit PNG (for tests of the readers of PNG pairs).
+    pub(crate) fn write_png(
         path: &Path,
         width: u32,
         height: u32,
