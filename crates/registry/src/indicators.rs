@@ -113,7 +113,9 @@ fn total(areas: &[(usize, &Measure)], buildings: &[TrackedBuilding]) -> Measure 
             sources.push(Source::added(format!("{id} outline regularisation"), added));
         }
     }
-    Measure::new(areas.iter().map(|(_, m)| m.value).sum(), sources)
+    // Folded from +0.0: an empty f64 sum is -0.0, which reports print as "-0".
+    let total = areas.iter().fold(0.0, |total, (_, m)| total + m.value);
+    Measure::new(total, sources)
 }
 
 #[cfg(test)]

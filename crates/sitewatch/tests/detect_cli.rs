@@ -193,6 +193,9 @@ fn detect_gives_the_network_the_red_green_blue_a_geotiff_declares() {
     };
     let net = detect("net", "net");
     assert_eq!(net["bands"], serde_json::json!([1, 2, 3]), "{net}");
+    // A scene against itself: nothing changed, and no "-0" m² (an empty f64 sum is -0.0).
+    assert_eq!(net["changes"], 0, "{net}");
+    assert_eq!(net["changed_area_m2"].to_string(), "0.0", "{net}");
     assert!(detect("imad", "imad")["bands"].is_null());
 
     // The NAIP stack declares its bands grey and undefined: the analyst must name them.
@@ -220,4 +223,31 @@ fn detect_gives_the_network_the_red_green_blue_a_geotiff_declares() {
         stderr.contains("4 bands") && stderr.contains("--bands"),
         "{stderr}"
     );
+}
+
+#[test]
+fn scenes_that_do_not_overlap_are_refused_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let joplin = data_file("joplin");
+    let before = joplin.join("pre/tile_1361-9136.tif");
+    let after = joplin.join("post/tile_31500-5137.tif");
+    let out = common::run(
+        &dir.path().join("unused.gpkg"),
+        &[
+            "detect",
+            before.to_str().unwrap(),
+            after.to_str().unwrap(),
+            "-o",
+            dir.path().join("out").to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    for name in [
+        "tile_1361-9136.tif",
+        "tile_31500-5137.tif",
+        "0 pixels have data",
+    ] {
+        assert!(stderr.contains(name), "{name} missing from: {stderr}");
+    }
 }

@@ -124,22 +124,71 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
     let rules = CleanupRules::default();
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("{}: cannot create the folder", args.output.display()))?;
-    let detection = match (scene_id(&args.before), scene_id(&args.after)) {
+    let detection = detect_pair(ctx, &args, detector.as_ref(), &rules).with_context(|| {
+        format!(
+            "cannot compare {} with {}",
+            args.before.display(),
+            args.after.display()
+        )
+    })?;
+    let mut outputs = detection.outputs;
+    let geojson = args.output.join("changes.geojson");
+    std::fs::write(
+        &geojson,
+        changes_geojson(&detection.grid, &detection.changes)?,
+    )
+    .with_context(|| format!("{}: cannot write", geojson.display()))?;
+    outputs.push(geojson);
+
+    let changes = &detection.changes;
+    let report = DetectReport {
+        method: detection.method,
+        bands: detection.bands,
+        version: detection.version,
+        threshold: detection.threshold,
+        changes: changes.len(),
+        // Folded from +0.0: an empty f64 sum is -0.0.
+        changed_area_m2: changes
+            .iter()
+            .try_fold(0.0, |total, c| c.area_m2.map(|a| total + a)),
+        changed_area_px: changes.iter().map(|c| c.area_px).sum(),
+        registration: detection.registration,
+        outputs,
+    };
+    ctx.print(&report, |r| {
+        let area = match r.changed_area_m2 {
+            Some(m2) => format!("{m2:.0} m²"),
+            None => format!("{} px", r.changed_area_px),
+        };
+        let files: Vec<String> = r.outputs.iter().map(|p| p.display().to_string()).collect();
+        format!(
+            "{} changes ({area}) by {} {} at threshold {:.3}\nwrote {}",
+            r.changes,
+            r.method,
+            r.version,
+            r.threshold,
+            files.join(", ")
+        )
+    });
+    Ok(())
+}
+
+/// Detects the changes between the pair `args` names, whichever kind of input it is.
+fn detect_pair(
+    ctx: &Context,
+    args: &DetectArgs,
+    detector: &dyn ChangeDetector,
+    rules: &CleanupRules,
+) -> Result<Detection> {
+    Ok(match (scene_id(&args.before), scene_id(&args.after)) {
         (Some(b), Some(a)) => {
             let (before, after, registration) = load_scene_pair(ctx, b, a)?;
-            detect_geotiffs(
-                &args,
-                detector.as_ref(),
-                &before,
-                &after,
-                &rules,
-                registration,
-            )?
+            detect_geotiffs(args, detector, &before, &after, rules, registration)?
         }
         _ if !is_png(&args.before) => {
             let before = GeoTiff::open(&args.before)?;
             let after = GeoTiff::open(&args.after)?;
-            let (correction, registration) = register(&args, &before, &after)?;
+            let (correction, registration) = register(args, &before, &after)?;
             let after_source = FloatSamples(&after);
             let warped = WarpedSource::new(
                 &after_source,
@@ -147,14 +196,7 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
                 Resampling::Bilinear,
                 correction.as_ref(),
             );
-            detect_geotiffs(
-                &args,
-                detector.as_ref(),
-                &before,
-                &warped,
-                &rules,
-                registration,
-            )?
+            detect_geotiffs(args, detector, &before, &warped, rules, registration)?
         }
         _ => {
             let (before, after) = load_png_pair(&args.before, &args.after)?;
@@ -163,7 +205,7 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
             let after = read_all(&select_bands(&after, bands.as_deref())?)?;
             let map = detector.probability(&before, &after)?;
             let threshold = detector.default_threshold(&map);
-            let mask = clean_mask(&map, threshold, &rules)?;
+            let mask = clean_mask(&map, threshold, rules)?;
             let changes =
                 changes_of_mask(&mask, &map.grid, &map.probability_raster(), &before, &after)?;
             Detection {
@@ -185,44 +227,7 @@ pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
                 },
             }
         }
-    };
-    let mut outputs = detection.outputs;
-    let geojson = args.output.join("changes.geojson");
-    std::fs::write(
-        &geojson,
-        changes_geojson(&detection.grid, &detection.changes)?,
-    )
-    .with_context(|| format!("{}: cannot write", geojson.display()))?;
-    outputs.push(geojson);
-
-    let changes = &detection.changes;
-    let report = DetectReport {
-        method: detection.method,
-        bands: detection.bands,
-        version: detection.version,
-        threshold: detection.threshold,
-        changes: changes.len(),
-        changed_area_m2: changes.iter().map(|c| c.area_m2).sum(),
-        changed_area_px: changes.iter().map(|c| c.area_px).sum(),
-        registration: detection.registration,
-        outputs,
-    };
-    ctx.print(&report, |r| {
-        let area = match r.changed_area_m2 {
-            Some(m2) => format!("{m2:.0} m²"),
-            None => format!("{} px", r.changed_area_px),
-        };
-        let files: Vec<String> = r.outputs.iter().map(|p| p.display().to_string()).collect();
-        format!(
-            "{} changes ({area}) by {} {} at threshold {:.3}\nwrote {}",
-            r.changes,
-            r.method,
-            r.version,
-            r.threshold,
-            files.join(", ")
-        )
-    });
-    Ok(())
+    })
 }
 
 impl Method {

@@ -145,7 +145,8 @@ pub fn compare_pairs(
             after: scene(pair.after).acquired.format("%Y-%m-%d").to_string(),
             threshold,
             changes: changes.len(),
-            changed_area_m2: changes.iter().map(|c| c.area_m2).sum(),
+            // Folded from +0.0: an empty f64 sum is -0.0.
+            changed_area_m2: changes.iter().fold(0.0, |total, c| total + c.area_m2),
         });
     }
     Ok((outcomes, kept))
