@@ -34,21 +34,27 @@ fn zero_based(bands: &[usize], band_count: usize) -> Result<Vec<usize>, BandErro
 /// analyst chose some: a three-band method gets the red, green and blue that the imagery
 /// declares (`true_colour`: a GeoTIFF's colour interpretation, a labelled set's knowledge of
 /// its bands), in that order; otherwise every band, as they come. `None` means all bands.
+/// `true_colour` is asked only when the method takes three bands (finding out may mean
+/// opening files).
 ///
 /// ```
 /// use detect::true_colour_for;
-/// // Sentinel-2 B02 B03 B04 B08, whose red, green and blue are bands 3, 2 and 1.
-/// assert_eq!(true_colour_for(Some(3), Some(vec![3, 2, 1])), Some(vec![3, 2, 1]));
+/// let sentinel2 = || Ok::<_, std::io::Error>(Some(vec![3, 2, 1])); // B02 B03 B04 B08
+/// assert_eq!(true_colour_for(Some(3), sentinel2).unwrap(), Some(vec![3, 2, 1]));
 /// // iMAD compares any number of bands: all of them.
-/// assert_eq!(true_colour_for(None, Some(vec![3, 2, 1])), None);
+/// assert_eq!(true_colour_for(None, sentinel2).unwrap(), None);
 /// // Nothing declared: every band, and the network says how many it takes.
-/// assert_eq!(true_colour_for(Some(3), None), None);
+/// assert_eq!(true_colour_for(Some(3), || Ok::<_, std::io::Error>(None)).unwrap(), None);
 /// ```
-pub fn true_colour_for(
+pub fn true_colour_for<E>(
     method_bands: Option<usize>,
-    true_colour: Option<Vec<usize>>,
-) -> Option<Vec<usize>> {
-    (method_bands == Some(3)).then_some(true_colour).flatten()
+    true_colour: impl FnOnce() -> Result<Option<Vec<usize>>, E>,
+) -> Result<Option<Vec<usize>>, E> {
+    if method_bands == Some(3) {
+        true_colour()
+    } else {
+        Ok(None)
+    }
 }
 
 /// The bands `bands` (0-based, in that order) of `raster`.

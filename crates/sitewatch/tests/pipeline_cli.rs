@@ -210,4 +210,12 @@ fn the_pipeline_is_incremental_and_its_registry_is_listed_compared_and_exported(
     );
     let same = json(&db, &["run", "Plant", "--bands", "3,2,1", "--json"]);
     assert!(same["compared"].as_array().unwrap().is_empty(), "{same}");
+    // Finding that nothing is stale reads no imagery: with the bands named, no file is opened
+    // to learn which bands are red, green and blue.
+    std::fs::rename(&imagery, dir.path().join("moved")).unwrap();
+    let unread = json(&db, &["run", "Plant", "--bands", "3,2,1", "--json"]);
+    assert!(
+        unread["compared"].as_array().unwrap().is_empty(),
+        "{unread}"
+    );
 }

@@ -200,7 +200,8 @@ fn detect_pair(
         }
         _ => {
             let (before, after) = load_png_pair(&args.before, &args.after)?;
-            let bands = args.method.bands.clone();
+            // PNGs declare no colours: `--bands` or all of them.
+            let bands = args.method.bands_for(detector, || Ok(None))?;
             let before = read_all(&select_bands(&before, bands.as_deref())?)?;
             let after = read_all(&select_bands(&after, bands.as_deref())?)?;
             let map = detector.probability(&before, &after)?;
@@ -232,16 +233,17 @@ fn detect_pair(
 
 impl Method {
     /// The bands the method compares, counted from 1 (`None`: all of them): `--bands`, or for
-    /// the three-band network the imagery's red, green and blue (`true_colour`) where it
-    /// declares them.
+    /// the three-band network the imagery's red, green and blue (`true_colour`, asked only
+    /// then) where it declares them.
     pub fn bands_for(
         &self,
         detector: &dyn ChangeDetector,
-        true_colour: Option<Vec<usize>>,
-    ) -> Option<Vec<usize>> {
-        self.bands
-            .clone()
-            .or_else(|| true_colour_for(detector.bands(), true_colour))
+        true_colour: impl FnOnce() -> Result<Option<Vec<usize>>>,
+    ) -> Result<Option<Vec<usize>>> {
+        match &self.bands {
+            Some(bands) => Ok(Some(bands.clone())),
+            None => true_colour_for(detector.bands(), true_colour),
+        }
     }
 }
 
@@ -278,8 +280,9 @@ fn detect_geotiffs(
     rules: &CleanupRules,
     registration: Registration,
 ) -> Result<Detection> {
-    let declared = ColourInterp::true_colour(&before.colour_interp());
-    let bands = args.method.bands_for(detector, declared);
+    let bands = args.method.bands_for(detector, || {
+        Ok(ColourInterp::true_colour(&before.colour_interp()))
+    })?;
     let (before, after) = (
         select_bands(before, bands.as_deref())?,
         select_bands(after, bands.as_deref())?,

@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: EvalArgs) -> Result<()> {
     let detector = args.method.detector()?;
     let bands = args
         .method
-        .bands_for(detector.as_ref(), source.true_colour());
+        .bands_for(detector.as_ref(), || Ok(source.true_colour()))?;
     if let Some(bands) = &bands {
         source = Box::new(SelectedPairBands::new(source, bands));
     }

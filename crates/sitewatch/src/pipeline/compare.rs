@@ -1,6 +1,7 @@
 //! Detecting and storing the comparisons a site needs, skipping those already current.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use anyhow::{Context as _, Result};
 use catalog::{Catalog, Comparison, NewChange, NewComparison, Scene, Site};
@@ -59,12 +60,19 @@ pub fn compare_pairs(
             .find(|s| s.id == id)
             .expect("planned from scenes")
     };
+    // What each BEFORE scene's files declare, read once per scene and only for the network.
+    let mut true_colours: HashMap<i64, Option<Vec<usize>>> = HashMap::new();
     let mut todo = Vec::new();
     for pair in pairs_needed(&ids) {
-        let declared = open_catalog_scene(scene(pair.before))?.colour_interp();
-        let bands = options
-            .method
-            .bands_for(detector.as_ref(), ColourInterp::true_colour(&declared));
+        let bands = options.method.bands_for(detector.as_ref(), || {
+            if let Some(known) = true_colours.get(&pair.before) {
+                return Ok(known.clone());
+            }
+            let declared = open_catalog_scene(scene(pair.before))?.colour_interp();
+            let true_colour = ColourInterp::true_colour(&declared);
+            true_colours.insert(pair.before, true_colour.clone());
+            Ok(true_colour)
+        })?;
         let parameters = parameters(catalog, options, pair, bands.as_deref())?;
         let current = stored.iter().any(|c: &Comparison| {
             c.run.before_scene == pair.before
