@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use catalog::{
-    FootprintOrigin, Interval, NewFootprint, NewReview, ReviewTarget, Scene, StoredBuilding,
-    StoredChange, StoredFootprint, Verdict,
+    Catalog, FootprintOrigin, Interval, NewFootprint, NewReview, ReviewTarget, Scene, Site,
+    StoredBuilding, StoredChange, StoredFootprint, Verdict,
 };
 use geo::{Euclidean, Length};
 use geo_types::{Coord, LineString, Polygon};
@@ -40,6 +40,31 @@ fn date_of(dates: &HashMap<i64, String>, scene: i64) -> Value {
     dates.get(&scene).map_or(Value::Null, |d| json!(d))
 }
 
+/// A layer of findings whose features give the dates of the scenes they come from: the site's
+/// scenes are loaded beside the layer, and each item becomes a feature by `feature`.
+async fn dated_layer<T: Send + 'static>(
+    state: &AppState,
+    name: String,
+    frame: FrameName,
+    load: impl FnOnce(&mut Catalog, &Site) -> Result<Vec<T>, ApiError> + Send + 'static,
+    feature: impl Fn(&T, &SiteFrame, FrameName, &HashMap<i64, String>) -> Result<Value, ApiError>,
+) -> Result<Json<Value>, ApiError> {
+    site_layer(
+        state,
+        name,
+        frame,
+        move |c, site| Ok((c.scenes(Some(&site.name))?, load(c, site)?)),
+        |(scenes, layer), to_frame, frame| {
+            let dates = scene_dates(&scenes);
+            layer
+                .iter()
+                .map(|item| feature(item, to_frame, frame, &dates))
+                .collect()
+        },
+    )
+    .await
+}
+
 /// `GET /api/sites/{name}/changes`: the changes every recorded comparison found, each with
 /// its dates, area and current verdict.
 pub(crate) async fn changes(
@@ -47,18 +72,12 @@ pub(crate) async fn changes(
     Path(name): Path<String>,
     Query(frame): Query<FrameQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    site_layer(
+    dated_layer(
         &state,
         name,
         frame.crs,
-        |c, site| Ok((c.scenes(Some(&site.name))?, c.changes(&site.name, None)?)),
-        |(scenes, changes), to_frame, frame| {
-            let dates = scene_dates(&scenes);
-            changes
-                .iter()
-                .map(|change| change_feature(change, to_frame, frame, &dates))
-                .collect()
-        },
+        |c, site| Ok(c.changes(&site.name, None)?),
+        change_feature,
     )
     .await
 }
@@ -113,18 +132,12 @@ pub(crate) async fn buildings(
     Path(name): Path<String>,
     Query(frame): Query<FrameQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    site_layer(
+    dated_layer(
         &state,
         name,
         frame.crs,
-        |c, site| Ok((c.scenes(Some(&site.name))?, c.buildings(&site.name)?)),
-        |(scenes, buildings), to_frame, frame| {
-            let dates = scene_dates(&scenes);
-            buildings
-                .iter()
-                .map(|b| building_feature(b, to_frame, frame, &dates))
-                .collect()
-        },
+        |c, site| Ok(c.buildings(&site.name)?),
+        building_feature,
     )
     .await
 }
