@@ -25,6 +25,7 @@ use super::data::{BuildingScene, TrainingPair};
 use super::rng::SplitMix64;
 use super::standardise::standardise;
 use crate::eval::LabelledPair;
+use crate::morphology::dilate;
 
 /// How training crops are made.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -235,27 +236,11 @@ impl CropWindow {
     }
 }
 
-/// A square mask grown by one pixel (4-neighbourhood).
-fn grow(mask: &[bool], size: usize) -> Vec<bool> {
-    let mut out = mask.to_vec();
-    for (i, &m) in mask.iter().enumerate() {
-        if m {
-            let (c, r) = (i % size, i / size);
-            if c > 0 {
-                out[i - 1] = true;
-            }
-            if c + 1 < size {
-                out[i + 1] = true;
-            }
-            if r > 0 {
-                out[i - size] = true;
-            }
-            if r + 1 < size {
-                out[i + size] = true;
-            }
-        }
-    }
-    out
+/// Where a crop's buildings (`ids`, 0 for none, `size * size`) stand, grown by a pixel so that
+/// no outline is left beside them.
+fn built_up(ids: &[u32], size: usize) -> Vec<bool> {
+    let mask: Vec<bool> = ids.iter().map(|&id| id != 0).collect();
+    dilate(&mask, size, size, 1)
 }
 
 /// A move of whole pixels within a square crop.
@@ -414,7 +399,7 @@ impl<'a> Augmenter<'a> {
         let bands = scene.image.band_count;
         let ids = window.nearest(&scene.buildings);
         let mut label = vec![0f32; n];
-        let occupied = grow(&ids.iter().map(|&id| id != 0).collect::<Vec<_>>(), size);
+        let occupied = built_up(&ids, size);
         let mut numbers: Vec<u32> = ids.iter().copied().filter(|&id| id != 0).collect();
         numbers.sort_unstable();
         numbers.dedup();
@@ -423,9 +408,11 @@ impl<'a> Augmenter<'a> {
             if !rng.chance(self.config.removal_probability) {
                 continue;
             }
-            let footprint = grow(
+            let footprint = dilate(
                 &ids.iter().map(|&id| id == number).collect::<Vec<_>>(),
                 size,
+                size,
+                1,
             );
             let pixels: Vec<usize> = (0..n).filter(|&i| footprint[i]).collect();
             if pixels.len() < MIN_REGION_PIXELS {
