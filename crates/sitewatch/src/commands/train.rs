@@ -45,10 +45,6 @@ pub struct TrainArgs {
     /// Share of the crops made from the `--buildings` tiles rather than the labelled pairs.
     #[arg(long, default_value_t = shipped().augment.building_probability, value_name = "P", value_parser = probability)]
     building_share: f32,
-    /// Chance that a crop from the `--buildings` tiles also gets ground changes that are not
-    /// change (patches of ground, off every building, replaced by ground from elsewhere).
-    #[arg(long, default_value_t = shipped().augment.ground_change_probability, value_name = "P", value_parser = probability)]
-    ground_changes: f32,
     /// Train on the first NVIDIA GPU through libtorch (a build with the `libtorch` feature).
     /// GPU arithmetic is not bit-reproducible: the same seed gives the same crops, not
     /// bit-identical weights.
@@ -88,7 +84,6 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
     config.batch = args.batch;
     config.augment.crop = args.crop;
     config.augment.building_probability = args.building_share;
-    config.augment.ground_change_probability = args.ground_changes;
     config.steps = args.steps;
     config.output = Some(args.output.clone());
     let bar = ctx.progress(args.steps as u64, "training");
