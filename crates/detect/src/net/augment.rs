@@ -7,8 +7,7 @@
 //!    of one set's GSD then look like those of another's. When building scenes are given, a
 //!    share of the crops is instead a **synthetic building change**: a window of a real image
 //!    with footprints, with some of its buildings removed from a copy that becomes BEFORE
-//!    (sampled up to a pixel off, as real pairs are misregistered), and, when asked for, ground
-//!    changes that are not change (lawn become bare soil, a new road surface) beside them;
+//!    (sampled up to a pixel off, as real pairs are misregistered);
 //! 2. **copy-paste of changed regions**: connected components of other pairs' labels, cut from
 //!    that pair's AFTER with their mask, rescaled, pasted at a random place into this crop's
 //!    AFTER or BEFORE and marked changed: more and more varied positives, on backgrounds
@@ -47,10 +46,6 @@ pub struct AugmentConfig {
     /// Chance that each building of such a crop is removed from BEFORE.
     #[serde(default)]
     pub removal_probability: f32,
-    /// Chance that such a crop also gets ground changes that are not change: patches of its
-    /// BEFORE, off every building, replaced by building-free ground from elsewhere.
-    #[serde(default)]
-    pub ground_change_probability: f32,
 }
 
 impl Default for AugmentConfig {
@@ -63,7 +58,6 @@ impl Default for AugmentConfig {
             jitter: 1.0,
             building_probability: 0.5,
             removal_probability: 0.5,
-            ground_change_probability: 0.0,
         }
     }
 }
@@ -241,9 +235,6 @@ impl CropWindow {
         out
     }
 }
-
-/// Most ground changes made in one crop.
-const MAX_GROUND_CHANGES: usize = 2;
 
 /// Where a crop's buildings (`ids`, 0 for none, `size * size`) stand, grown by a pixel so that
 /// no outline is left beside them.
@@ -449,49 +440,7 @@ impl<'a> Augmenter<'a> {
                 label[i] = 1.0;
             }
         }
-        if rng.chance(self.config.ground_change_probability) {
-            for _ in 0..1 + rng.below(MAX_GROUND_CHANGES) {
-                self.ground_change(&mut before, &occupied, scale, rng);
-            }
-        }
         (before, after, label, scale)
-    }
-
-    /// A change of ground that the label must not mark: a random ellipse of `target` (a crop
-    /// of a building scene), off its `occupied` (built-up) pixels, replaced by ground from a
-    /// random window of a building scene at the same scale, off that window's buildings too.
-    /// Real pairs are full of such changes (fields cleared, lawns laid, roads surfaced) that
-    /// analysts, and building labels, do not count; without them the network learns that every
-    /// surface change is a change.
-    fn ground_change(
-        &self,
-        target: &mut [f32],
-        occupied: &[bool],
-        scale: f32,
-        rng: &mut SplitMix64,
-    ) {
-        let size = self.config.crop;
-        let n = size * size;
-        let scene = &self.scenes[rng.below(self.scenes.len())];
-        let grid = &scene.image.grid;
-        let (window, _) = CropWindow::draw(grid.width, grid.height, size, (scale, scale), rng);
-        let ground = window.resample(&scene.image, (0.0, 0.0));
-        let ground_built_up = built_up(&window.nearest(&scene.buildings), size);
-        let side = size as f32;
-        let (cx, cy) = (rng.range(0.0, side), rng.range(0.0, side));
-        let (rx, ry) = (
-            rng.range(side / 8.0, side / 3.0),
-            rng.range(side / 8.0, side / 3.0),
-        );
-        for i in 0..n {
-            let dx = ((i % size) as f32 + 0.5 - cx) / rx;
-            let dy = ((i / size) as f32 + 0.5 - cy) / ry;
-            if dx * dx + dy * dy <= 1.0 && !occupied[i] && !ground_built_up[i] {
-                for b in 0..scene.image.band_count {
-                    target[b * n + i] = ground[b * n + i];
-                }
-            }
-        }
     }
 
     /// Pastes `region` (from its pair's AFTER) into `target` at a random place, rescaled by
@@ -755,39 +704,6 @@ mod tests {
             assert!((0..n).all(|i| label[i] == 0.0 || near_a_visible_building(i)));
         }
         assert!(removed_any, "no building was ever removed");
-    }
-
-    #[test]
-    fn ground_changes_touch_only_ground_and_are_never_labelled() {
-        let scenes = vec![scene_with_buildings()];
-        // Crops smaller than the scene, so that the ground comes from other windows.
-        let side = 48;
-        let recipe = |ground_change_probability| AugmentConfig {
-            crop: side,
-            scale_range: (1.0, 1.0),
-            building_probability: 1.0,
-            removal_probability: 0.0,
-            ground_change_probability,
-            ..AugmentConfig::default()
-        };
-        let plain = Augmenter::new(&[], &scenes, recipe(0.0));
-        let changed = Augmenter::new(&[], &scenes, recipe(1.0));
-        let n = side * side;
-        let mut ground_changed = 0;
-        for seed in 0..40 {
-            let (before, after, label, _) = changed.building_removal(&mut SplitMix64::new(seed));
-            let (unchanged, _, _, _) = plain.building_removal(&mut SplitMix64::new(seed));
-            assert!(label.iter().all(|&v| v == 0.0), "seed {seed}: labelled");
-            for i in 0..n {
-                let differs = (0..3).any(|b| before[b * n + i] != unchanged[b * n + i]);
-                // Buildings are the bright pixels: none is covered (AFTER is the window as it
-                // is) and none is brought in with the ground.
-                let building = after[i] > 200.0 || before[i] > 200.0;
-                assert!(!(differs && building), "seed {seed}: building pixel {i}");
-                ground_changed += usize::from(differs);
-            }
-        }
-        assert!(ground_changed > 0, "no ground was ever changed");
     }
 
     #[test]

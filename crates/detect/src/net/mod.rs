@@ -25,7 +25,7 @@ pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo};
 pub use data::{load_pairs, BuildingScene, TrainingPair};
 pub use detector::{shipped_weights, NetDetector};
 pub use infer::NetPredictor;
-pub use model::{ChangeNet, Fusion, NetArch};
+pub use model::{ChangeNet, NetArch};
 pub use standardise::{standardise, Standardisation};
 pub use train::{train, TrainConfig, TrainReport};
 

@@ -10,8 +10,6 @@
 //! - **Fusion by absolute difference** at every scale: `|f(BEFORE) - f(AFTER)|` is symmetric in
 //!   the dates (the label is too: "changed" does not say which way), and is zero for unchanged
 //!   content whatever the features are, which is what makes a small decoder enough.
-//!   [`Fusion::DifferenceAndSum`] adds `f(BEFORE) + f(AFTER)` (also symmetric) beside it, so
-//!   the decoder also sees what stands there.
 //! - **Light decoder**: one conv on the deepest difference, then at each finer scale a nearest
 //!   2x upsampling, concatenation with that scale's difference and one 3x3 conv. The output is
 //!   a 1-channel logit at half resolution, bilinearly upsampled to the input size (change
@@ -41,42 +39,6 @@ pub struct NetArch {
     /// Channels of the decoder convs, deepest first: `decoder[0]` reads the deepest difference,
     /// `decoder[j]` works at the scale of encoder stage `len - 1 - j`. Same length as `encoder`.
     pub decoder: Vec<usize>,
-    /// How the dates' features meet at each scale.
-    #[serde(default)]
-    pub fusion: Fusion,
-}
-
-/// How the two dates' features meet at each scale; both ways are symmetric in the dates.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Fusion {
-    /// `|f(BEFORE) - f(AFTER)|`: what changed, zero where nothing did.
-    #[default]
-    Difference,
-    /// `|f(BEFORE) - f(AFTER)|` beside `f(BEFORE) + f(AFTER)`: what changed and what stands
-    /// there, so the decoder can tell a new building from new ground.
-    DifferenceAndSum,
-}
-
-impl Fusion {
-    /// Channels the decoder reads from an encoder stage `width` channels wide.
-    pub fn channels(self, width: usize) -> usize {
-        match self {
-            Fusion::Difference => width,
-            Fusion::DifferenceAndSum => 2 * width,
-        }
-    }
-
-    /// The fused features of BEFORE's and AFTER's.
-    fn fuse(self, before: Tensor<4>, after: Tensor<4>) -> Tensor<4> {
-        match self {
-            Fusion::Difference => (before - after).abs(),
-            Fusion::DifferenceAndSum => {
-                let sum = before.clone() + after.clone();
-                Tensor::cat(vec![(before - after).abs(), sum], 1)
-            }
-        }
-    }
 }
 
 impl Default for NetArch {
@@ -86,7 +48,6 @@ impl Default for NetArch {
             bands: 3,
             encoder: vec![16, 24, 48, 96],
             decoder: vec![48, 32, 16, 8],
-            fusion: Fusion::Difference,
         }
     }
 }
@@ -136,12 +97,11 @@ impl NetArch {
             cin = width;
         }
         let deepest = self.encoder.len() - 1;
-        let fused = |stage: usize| self.fusion.channels(self.encoder[stage]);
-        let mut decoder = conv(fused(deepest), self.decoder[0], 3, deepest);
+        let mut decoder = conv(self.encoder[deepest], self.decoder[0], 3, deepest);
         for j in 1..self.decoder.len() {
             let stage = deepest - j;
             decoder += conv(
-                self.decoder[j - 1] + fused(stage),
+                self.decoder[j - 1] + self.encoder[stage],
                 self.decoder[j],
                 3,
                 stage,
@@ -231,8 +191,6 @@ pub struct ChangeNet {
     encoder: Vec<EncoderStage>,
     decoder: Vec<ConvBlock>,
     head: Conv2d,
-    #[module(skip)]
-    fusion: Fusion,
 }
 
 impl ChangeNet {
@@ -259,13 +217,13 @@ impl ChangeNet {
             .collect();
         let deepest = arch.encoder.len() - 1;
         let mut decoder = vec![ConvBlock::new(
-            arch.fusion.channels(arch.encoder[deepest]),
+            arch.encoder[deepest],
             arch.decoder[0],
             1,
             device,
         )];
         for j in 1..arch.decoder.len() {
-            let skip = arch.fusion.channels(arch.encoder[deepest - j]);
+            let skip = arch.encoder[deepest - j];
             decoder.push(ConvBlock::new(
                 arch.decoder[j - 1] + skip,
                 arch.decoder[j],
@@ -278,7 +236,6 @@ impl ChangeNet {
             encoder,
             decoder,
             head,
-            fusion: arch.fusion,
         }
     }
 
@@ -298,7 +255,6 @@ impl ChangeNet {
                 .map(ConvBlock::fold_batch_norm)
                 .collect(),
             head: self.head,
-            fusion: self.fusion,
         }
     }
 
@@ -312,7 +268,7 @@ impl ChangeNet {
             x = stage.forward(x);
             let before_features = x.clone().narrow(0, 0, batch);
             let after_features = x.clone().narrow(0, batch, batch);
-            differences.push(self.fusion.fuse(before_features, after_features));
+            differences.push((before_features - after_features).abs());
         }
         let mut differences = differences.into_iter().rev();
         let deepest = differences.next().expect("at least one encoder stage");
@@ -351,7 +307,6 @@ mod tests {
             bands: 3,
             encoder: vec![16],
             decoder: vec![8],
-            fusion: Fusion::Difference,
         };
         let expected =
             2.0 * (2.0 * 27.0 * 16.0 / 4.0) + 2.0 * 9.0 * 16.0 * 8.0 / 4.0 + 2.0 * 8.0 / 4.0;
@@ -361,7 +316,6 @@ mod tests {
             bands: 3,
             encoder: vec![16, 32],
             decoder: vec![8, 4],
-            fusion: Fusion::Difference,
         };
         let expected = 2.0 * (2.0 * 27.0 * 16.0 / 4.0)
             + 2.0 * (2.0 * 9.0 * (16.0 * 32.0 + 32.0 * 32.0) / 16.0)
@@ -369,16 +323,6 @@ mod tests {
             + 2.0 * 9.0 * (8.0 + 16.0) * 4.0 / 4.0
             + 2.0 * 4.0 / 4.0;
         assert!((two_stages.flops_per_pixel() - expected).abs() < 1e-9);
-        // The sum beside the difference doubles what each decoder conv reads from the encoder.
-        let fused = NetArch {
-            fusion: Fusion::DifferenceAndSum,
-            ..two_stages
-        };
-        let expected =
-            expected - 2.0 * 9.0 * 32.0 * 8.0 / 16.0 - 2.0 * 9.0 * (8.0 + 16.0) * 4.0 / 4.0
-                + 2.0 * 9.0 * 64.0 * 8.0 / 16.0
-                + 2.0 * 9.0 * (8.0 + 32.0) * 4.0 / 4.0;
-        assert!((fused.flops_per_pixel() - expected).abs() < 1e-9);
     }
 
     #[test]
@@ -388,7 +332,6 @@ mod tests {
             bands: 3,
             encoder: vec![16],
             decoder: vec![8],
-            fusion: Fusion::Difference,
         };
         assert_eq!(one_stage.reach(), 1 + 2);
         // Encoder 1 + (2 + 4) + (4 + 8) + (8 + 16), decoder 16 + 8 + 4 + 2.
@@ -402,23 +345,17 @@ mod tests {
             .unwrap_or_else(|e| e.into_inner());
         let device = Device::flex();
         device.seed(3);
-        for fusion in [Fusion::Difference, Fusion::DifferenceAndSum] {
-            let arch = NetArch {
-                fusion,
-                ..NetArch::default()
-            };
-            let net = ChangeNet::new(&arch, &device).valid();
-            let a = Tensor::<4>::random([1, 3, 48, 64], Distribution::Normal(0.0, 1.0), &device);
-            let b = Tensor::<4>::random([1, 3, 48, 64], Distribution::Normal(0.0, 1.0), &device);
-            let ab = net.forward(a.clone(), b.clone());
-            let ba = net.forward(b.clone(), a.clone());
-            assert_eq!(ab.dims(), [1, 1, 48, 64]);
-            let diff: f32 = (ab.clone() - ba).abs().max().into_scalar();
-            assert!(
-                diff < 1e-5,
-                "{fusion:?}: BEFORE/AFTER swap changed the output by {diff}"
-            );
-        }
+        let net = ChangeNet::new(&NetArch::default(), &device).valid();
+        let a = Tensor::<4>::random([1, 3, 48, 64], Distribution::Normal(0.0, 1.0), &device);
+        let b = Tensor::<4>::random([1, 3, 48, 64], Distribution::Normal(0.0, 1.0), &device);
+        let ab = net.forward(a.clone(), b.clone());
+        let ba = net.forward(b.clone(), a.clone());
+        assert_eq!(ab.dims(), [1, 1, 48, 64]);
+        let diff: f32 = (ab.clone() - ba).abs().max().into_scalar();
+        assert!(
+            diff < 1e-5,
+            "BEFORE/AFTER swap changed the output by {diff}"
+        );
     }
 
     #[test]

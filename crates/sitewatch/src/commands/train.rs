@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
-use detect::net::{train, BuildingScene, Fusion, TrainConfig};
+use detect::net::{train, BuildingScene, TrainConfig};
 use detect::SelectedBands;
 use geo::BoundingRect;
 use raster::{GeoTiff, RasterSource, SampleType};
@@ -45,14 +45,6 @@ pub struct TrainArgs {
     /// Share of the crops made from the `--buildings` tiles rather than the labelled pairs.
     #[arg(long, default_value_t = shipped().augment.building_probability, value_name = "P", value_parser = probability)]
     building_share: f32,
-    /// Chance that a crop from the `--buildings` tiles also gets ground changes that are not
-    /// change (patches of ground, off every building, replaced by ground from elsewhere).
-    #[arg(long, default_value_t = shipped().augment.ground_change_probability, value_name = "P", value_parser = probability)]
-    ground_changes: f32,
-    /// How the network fuses the two dates' features: `difference`, or `difference-and-sum`
-    /// (the decoder also sees what stands there).
-    #[arg(long, value_enum, default_value_t = FusionArg::Difference)]
-    fusion: FusionArg,
     /// Train on the first NVIDIA GPU through libtorch (a build with the `libtorch` feature).
     /// GPU arithmetic is not bit-reproducible: the same seed gives the same crops, not
     /// bit-identical weights.
@@ -61,13 +53,6 @@ pub struct TrainArgs {
     /// Where to write the weights; the recipe goes beside them as a .json sidecar.
     #[arg(short, long, value_name = "WEIGHTS")]
     output: PathBuf,
-}
-
-/// `--fusion` (see [`Fusion`]).
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum FusionArg {
-    Difference,
-    DifferenceAndSum,
 }
 
 #[derive(Serialize)]
@@ -99,12 +84,7 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
     config.batch = args.batch;
     config.augment.crop = args.crop;
     config.augment.building_probability = args.building_share;
-    config.augment.ground_change_probability = args.ground_changes;
     config.steps = args.steps;
-    config.arch.fusion = match args.fusion {
-        FusionArg::Difference => Fusion::Difference,
-        FusionArg::DifferenceAndSum => Fusion::DifferenceAndSum,
-    };
     config.output = Some(args.output.clone());
     let bar = ctx.progress(args.steps as u64, "training");
     let report = train(&config, |p| {
