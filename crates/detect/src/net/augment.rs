@@ -46,6 +46,10 @@ pub struct AugmentConfig {
     /// Chance that each building of such a crop is removed from BEFORE.
     #[serde(default)]
     pub removal_probability: f32,
+    /// Draw a labelled crop's set first, every set alike, then a pair of it (otherwise every
+    /// pair alike, so a set of many pairs outweighs one of few).
+    #[serde(default)]
+    pub balance_sets: bool,
 }
 
 impl Default for AugmentConfig {
@@ -58,6 +62,7 @@ impl Default for AugmentConfig {
             jitter: 1.0,
             building_probability: 0.5,
             removal_probability: 0.5,
+            balance_sets: false,
         }
     }
 }
@@ -286,6 +291,8 @@ fn clear_ground(
 /// Makes seeded training crops from labelled pairs and, when given, images with footprints.
 pub struct Augmenter<'a> {
     pairs: &'a [TrainingPair],
+    /// The indices of `pairs` in each set, sets in order of first appearance.
+    sets: Vec<Vec<usize>>,
     scenes: &'a [BuildingScene],
     regions: Vec<ChangedRegion>,
     config: AugmentConfig,
@@ -303,8 +310,16 @@ impl<'a> Augmenter<'a> {
             .enumerate()
             .flat_map(|(i, p)| changed_regions(i, &p.pair))
             .collect();
+        let mut sets: Vec<(&str, Vec<usize>)> = Vec::new();
+        for (i, p) in pairs.iter().enumerate() {
+            match sets.iter_mut().find(|(name, _)| *name == p.set) {
+                Some((_, members)) => members.push(i),
+                None => sets.push((&p.set, vec![i])),
+            }
+        }
         Augmenter {
             pairs,
+            sets: sets.into_iter().map(|(_, members)| members).collect(),
             scenes,
             regions,
             config,
@@ -360,7 +375,13 @@ impl<'a> Augmenter<'a> {
     /// A rescaled window of a random labelled pair: BEFORE, AFTER, label and the scale.
     fn pair_window(&self, rng: &mut SplitMix64) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
         let size = self.config.crop;
-        let pair = &self.pairs[rng.below(self.pairs.len())].pair;
+        let index = if self.config.balance_sets {
+            let set = &self.sets[rng.below(self.sets.len())];
+            set[rng.below(set.len())]
+        } else {
+            rng.below(self.pairs.len())
+        };
+        let pair = &self.pairs[index].pair;
         let grid = &pair.before.grid;
         let (window, scale) =
             CropWindow::draw(grid.width, grid.height, size, self.config.scale_range, rng);
@@ -630,6 +651,39 @@ mod tests {
         let n = 32 * 32;
         let mean: f32 = a.after[..n].iter().sum::<f32>() / n as f32;
         assert!(mean.abs() < 1e-3);
+    }
+
+    #[test]
+    fn balanced_sets_are_drawn_alike_whatever_their_pair_counts() {
+        // One pair of set "few", nine of set "many", told apart by their brightness.
+        let flat = |set: &str, value: f32| TrainingPair {
+            set: set.into(),
+            pair: LabelledPair {
+                name: format!("{set}.png"),
+                before: rgb(32, 32, vec![value; 3 * 32 * 32]),
+                after: rgb(32, 32, vec![value; 3 * 32 * 32]),
+                label: vec![false; 32 * 32],
+            },
+        };
+        let mut pairs = vec![flat("few", 10.0)];
+        pairs.extend((0..9).map(|_| flat("many", 200.0)));
+        let share_of_few = |balance_sets| {
+            let config = AugmentConfig {
+                crop: 16,
+                balance_sets,
+                ..AugmentConfig::default()
+            };
+            let augmenter = Augmenter::new(&pairs, &[], config);
+            let mut rng = SplitMix64::new(9);
+            let draws = 1000;
+            let few = (0..draws)
+                .filter(|_| augmenter.pair_window(&mut rng).0[0] < 100.0)
+                .count();
+            few as f64 / draws as f64
+        };
+        let (balanced, by_pair) = (share_of_few(true), share_of_few(false));
+        assert!((balanced - 0.5).abs() < 0.05, "balanced: {balanced}");
+        assert!((by_pair - 0.1).abs() < 0.03, "by pair: {by_pair}");
     }
 
     /// A 96x96 scene: textured ground, two bright 12x12 buildings, and a third footprint traced

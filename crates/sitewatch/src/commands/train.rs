@@ -45,6 +45,10 @@ pub struct TrainArgs {
     /// Share of the crops made from the `--buildings` tiles rather than the labelled pairs.
     #[arg(long, default_value_t = shipped().augment.building_probability, value_name = "P", value_parser = probability)]
     building_share: f32,
+    /// Draw each labelled crop's set first, every set alike, then one of its pairs (by
+    /// default every pair is alike, so sets of many pairs outweigh sets of few).
+    #[arg(long)]
+    balance_sets: bool,
     /// Train on the first NVIDIA GPU through libtorch (a build with the `libtorch` feature).
     /// GPU arithmetic is not bit-reproducible: the same seed gives the same crops, not
     /// bit-identical weights.
@@ -84,6 +88,7 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
     config.batch = args.batch;
     config.augment.crop = args.crop;
     config.augment.building_probability = args.building_share;
+    config.augment.balance_sets = args.balance_sets;
     config.steps = args.steps;
     config.output = Some(args.output.clone());
     let bar = ctx.progress(args.steps as u64, "training");
