@@ -45,10 +45,11 @@ pub struct TrainArgs {
     /// Share of the crops made from the `--buildings` tiles rather than the labelled pairs.
     #[arg(long, default_value_t = shipped().augment.building_probability, value_name = "P", value_parser = probability)]
     building_share: f32,
-    /// Draw each labelled crop's set first, every set alike, then one of its pairs (by
-    /// default every pair is alike, so sets of many pairs outweigh sets of few).
-    #[arg(long)]
-    balance_sets: bool,
+    /// How a labelled crop's pair is drawn: `set` draws its set first, every set alike, then
+    /// one of its pairs; `pair` draws every pair alike, so sets of many pairs outweigh sets of
+    /// few.
+    #[arg(long, value_enum, value_name = "BY", default_value_t = SampleBy::of(&shipped()))]
+    sample_by: SampleBy,
     /// Train on the first NVIDIA GPU through libtorch (a build with the `libtorch` feature).
     /// GPU arithmetic is not bit-reproducible: the same seed gives the same crops, not
     /// bit-identical weights.
@@ -57,6 +58,23 @@ pub struct TrainArgs {
     /// Where to write the weights; the recipe goes beside them as a .json sidecar.
     #[arg(short, long, value_name = "WEIGHTS")]
     output: PathBuf,
+}
+
+/// `--sample-by`: how labelled crops choose their pair.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SampleBy {
+    Set,
+    Pair,
+}
+
+impl SampleBy {
+    fn of(config: &TrainConfig) -> Self {
+        if config.augment.balance_sets {
+            SampleBy::Set
+        } else {
+            SampleBy::Pair
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -88,7 +106,7 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
     config.batch = args.batch;
     config.augment.crop = args.crop;
     config.augment.building_probability = args.building_share;
-    config.augment.balance_sets = args.balance_sets;
+    config.augment.balance_sets = args.sample_by == SampleBy::Set;
     config.steps = args.steps;
     config.output = Some(args.output.clone());
     let bar = ctx.progress(args.steps as u64, "training");
