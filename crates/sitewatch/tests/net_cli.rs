@@ -110,6 +110,11 @@ fn bad_training_inputs_are_refused_saying_what_is_wrong() {
     };
     refused(&["--crop", "100"], &["multiple of 16"]);
     refused(&["--building-share", "1.5"], &["not a probability"]);
+    refused(
+        &["--encoder", "16,32", "--decoder", "8"],
+        &["one decoder width per encoder stage"],
+    );
+    refused(&["--encoder", "16,0,32,64"], &["none of them 0"]);
     let pre = data_file("joplin/pre");
     let pre = pre.to_str().unwrap();
     refused(&["--buildings", pre], &["--footprints"]);

@@ -152,7 +152,19 @@ pub fn train(
     mut on_step: impl FnMut(&StepProgress),
 ) -> Result<TrainReport, NetError> {
     let start = Instant::now();
-    let multiple = config.arch.size_multiple();
+    let arch = &config.arch;
+    if arch.encoder.is_empty()
+        || arch.encoder.len() != arch.decoder.len()
+        || arch.encoder.contains(&0)
+        || arch.decoder.contains(&0)
+    {
+        return Err(NetError::Recipe(format!(
+            "encoder {:?} and decoder {:?}: give one decoder width per encoder stage, none of \
+             them 0",
+            arch.encoder, arch.decoder
+        )));
+    }
+    let multiple = arch.size_multiple();
     if config.augment.crop == 0 || config.augment.crop % multiple != 0 || config.batch == 0 {
         return Err(NetError::Recipe(format!(
             "crops of {} px in batches of {}: the crop must be a positive multiple of {multiple} \

@@ -50,6 +50,13 @@ pub struct TrainArgs {
     /// few.
     #[arg(long, value_enum, value_name = "BY", default_value_t = SampleBy::of(&shipped()))]
     sample_by: SampleBy,
+    /// Channels of the network's encoder stages, finest first (each stage halves the
+    /// resolution); the default is the shipped network's.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "N,N,..", default_values_t = shipped().arch.encoder)]
+    encoder: Vec<usize>,
+    /// Channels of the decoder's convs, deepest first, one per encoder stage.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "N,N,..", default_values_t = shipped().arch.decoder)]
+    decoder: Vec<usize>,
     /// Train on the first NVIDIA GPU through libtorch (a build with the `libtorch` feature).
     /// GPU arithmetic is not bit-reproducible: the same seed gives the same crops, not
     /// bit-identical weights.
@@ -96,6 +103,8 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
         );
     }
     let mut config = TrainConfig::new(args.data, args.exclude);
+    config.arch.encoder = args.encoder;
+    config.arch.decoder = args.decoder;
     for (dir, footprints) in args.buildings.iter().zip(&args.footprints) {
         config.buildings.extend(building_scenes(dir, footprints)?);
     }
