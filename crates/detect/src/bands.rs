@@ -2,6 +2,8 @@
 //! has more (Sentinel-2's B02 B03 B04 B08 are blue, green, red, near infrared: bands 3, 2, 1
 //! for the network).
 
+use std::borrow::Cow;
+
 use raster::{Grid, Raster, RasterSource, ReadError, SampleType, Window};
 
 use crate::eval::{EvalError, LabelledPair, PairSource};
@@ -58,7 +60,7 @@ pub fn true_colour_for<E>(
 }
 
 /// The bands `bands` (0-based, in that order) of `raster`.
-fn pick(raster: Raster, bands: &[usize]) -> Raster {
+fn pick(raster: &Raster, bands: &[usize]) -> Raster {
     let n = raster.grid.width * raster.grid.height;
     let data = bands
         .iter()
@@ -67,8 +69,21 @@ fn pick(raster: Raster, bands: &[usize]) -> Raster {
     Raster {
         data,
         band_count: bands.len(),
-        ..raster
+        grid: raster.grid.clone(),
+        ..*raster
     }
+}
+
+/// Bands `bands` (counted from 1, in that order) of an image in memory, or the image as it is
+/// when `bands` is `None`.
+pub fn bands_of<'a>(
+    raster: &'a Raster,
+    bands: Option<&[usize]>,
+) -> Result<Cow<'a, Raster>, BandError> {
+    Ok(match bands {
+        Some(bands) => Cow::Owned(pick(raster, &zero_based(bands, raster.band_count)?)),
+        None => Cow::Borrowed(raster),
+    })
 }
 
 /// Some bands of a source, in a chosen order.
@@ -106,7 +121,7 @@ impl RasterSource for SelectedBands<'_> {
     }
 
     fn read_window(&self, window: &Window) -> Result<Raster, ReadError> {
-        Ok(pick(self.source.read_window(window)?, &self.bands))
+        Ok(pick(&self.source.read_window(window)?, &self.bands))
     }
 }
 
@@ -139,8 +154,8 @@ impl PairSource for SelectedPairBands {
                 reason: e.to_string(),
             })?;
         Ok(LabelledPair {
-            before: pick(pair.before, &bands),
-            after: pick(pair.after, &bands),
+            before: pick(&pair.before, &bands),
+            after: pick(&pair.after, &bands),
             ..pair
         })
     }
@@ -166,5 +181,16 @@ mod tests {
         let err = SelectedBands::new(&scene, &[5]).err().unwrap().to_string();
         assert!(err.contains("band 5") && err.contains("4 bands"), "{err}");
         assert!(SelectedBands::new(&scene, &[0]).is_err());
+    }
+
+    #[test]
+    fn bands_of_an_image_in_memory_are_picked_or_borrowed() {
+        let scene = textured_scene(30, 20, 4, 5);
+        let picked = bands_of(&scene, Some(&[4, 1])).unwrap();
+        assert_eq!((picked.band_count, picked.band(1)), (2, scene.band(0)));
+        assert_eq!(picked.band(0), scene.band(3));
+        assert!(matches!(bands_of(&scene, None).unwrap(), Cow::Borrowed(_)));
+        let err = bands_of(&scene, Some(&[5])).err().unwrap().to_string();
+        assert!(err.contains("band 5") && err.contains("4 bands"), "{err}");
     }
 }

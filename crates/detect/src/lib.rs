@@ -55,7 +55,7 @@ pub mod windowed;
 #[cfg(test)]
 mod test_scenes;
 
-pub use bands::{true_colour_for, BandError, SelectedBands, SelectedPairBands};
+pub use bands::{bands_of, true_colour_for, BandError, SelectedBands, SelectedPairBands};
 pub use change_map::{check_pair, ChangeDetector, ChangeMap, DetectError, FittedDetector};
 pub use chi_square::{chi_square_cdf, chi_square_sf};
 pub use components::Components;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use detect::{
-    changes_of_mask, clean_mask, detect_to_geotiffs, read_png, true_colour_for, Change,
+    bands_of, changes_of_mask, clean_mask, detect_to_geotiffs, read_png, true_colour_for, Change,
     ChangeDetector, ChangeMap, CleanupRules, Imad, SelectedBands,
 };
 use raster::coreg::CorrectionModel;
@@ -202,13 +202,18 @@ fn detect_pair(
             let (before, after) = load_png_pair(&args.before, &args.after)?;
             // PNGs declare no colours: `--bands` or all of them.
             let bands = args.method.bands_for(detector, || Ok(None))?;
-            let before = read_all(&select_bands(&before, bands.as_deref())?)?;
-            let after = read_all(&select_bands(&after, bands.as_deref())?)?;
+            let before = bands_of(&before, bands.as_deref())?;
+            let after = bands_of(&after, bands.as_deref())?;
             let map = detector.probability(&before, &after)?;
             let threshold = detector.default_threshold(&map);
             let mask = clean_mask(&map, threshold, rules)?;
-            let changes =
-                changes_of_mask(&mask, &map.grid, &map.probability_raster(), &before, &after)?;
+            let changes = changes_of_mask(
+                &mask,
+                &map.grid,
+                &map.probability_raster(),
+                &*before,
+                &*after,
+            )?;
             Detection {
                 bands,
                 outputs: write_png_maps(&args.output, &map, &mask)?,
@@ -298,11 +303,6 @@ fn detect_geotiffs(
         registration,
         outputs: found.outputs,
     })
-}
-
-/// All of a (small) source in memory.
-fn read_all(source: &dyn RasterSource) -> Result<Raster> {
-    Ok(source.read_window(&source.grid().full_window())?)
 }
 
 /// A source seen as floating-point samples, so that pixels a warp cannot fill are NaN (no

@@ -1,12 +1,11 @@
 //! Detecting and storing the comparisons a site needs, skipping those already current.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use anyhow::{Context as _, Result};
 use catalog::{Catalog, Comparison, NewChange, NewComparison, Scene, Site};
-use detect::{extract_changes, CleanupRules, MinArea, SelectedBands};
-use raster::{ColourInterp, Raster, RasterSource};
+use detect::{bands_of, extract_changes, CleanupRules, MinArea};
+use raster::{ColourInterp, RasterSource};
 use serde::Serialize;
 use serde_json::json;
 
@@ -97,8 +96,8 @@ pub fn compare_pairs(
     for (pair, bands, parameters) in todo {
         let (before, after) = stack.pair(scene(pair.before), scene(pair.after))?;
         let (before, after) = (
-            compared_bands(before, bands.as_deref())?,
-            compared_bands(after, bands.as_deref())?,
+            bands_of(before, bands.as_deref())?,
+            bands_of(after, bands.as_deref())?,
         );
         let map = detector.probability(&before, &after)?;
         let threshold = detector.default_threshold(&map);
@@ -162,17 +161,6 @@ pub fn compare_pairs(
 
 /// What a comparison depends on besides its scenes and method: the clean-up rules and both
 /// scenes' alignments (a re-aligned scene makes its comparisons stale).
-/// `bands` of a scene on the site grid (counted from 1), or the scene as it is.
-fn compared_bands<'a>(raster: &'a Raster, bands: Option<&[usize]>) -> Result<Cow<'a, Raster>> {
-    Ok(match bands {
-        Some(bands) => {
-            let selected = SelectedBands::new(raster, bands)?;
-            Cow::Owned(selected.read_window(&raster.grid.full_window())?)
-        }
-        None => Cow::Borrowed(raster),
-    })
-}
-
 fn parameters(
     catalog: &Catalog,
     options: &RunOptions,
