@@ -11,7 +11,7 @@ use crate::threshold::EvidenceHistogram;
 
 /// The weights shipped with sitewatch (see `weights/MODEL_CARD.md` beside this crate).
 pub fn shipped_weights() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/changenet-v3.bpk")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/changenet-v4.bpk")
 }
 
 /// The learned change network with its weights, on the CPU.
