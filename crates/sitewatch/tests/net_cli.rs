@@ -115,6 +115,9 @@ fn bad_training_inputs_are_refused_saying_what_is_wrong() {
         &["one decoder width per encoder stage"],
     );
     refused(&["--encoder", "16,0,32,64"], &["none of them 0"]);
+    refused(&["--scales", "2,0.5"], &["the smaller first"]);
+    refused(&["--scales", "0,1"], &["two positive factors"]);
+    refused(&["--scales", "0.5"], &["not two factors"]);
     let pre = data_file("joplin/pre");
     let pre = pre.to_str().unwrap();
     refused(&["--buildings", pre], &["--footprints"]);

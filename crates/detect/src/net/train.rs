@@ -164,6 +164,12 @@ pub fn train(
             arch.encoder, arch.decoder
         )));
     }
+    let (smallest, largest) = config.augment.scale_range;
+    if !(smallest > 0.0 && smallest <= largest && largest.is_finite()) {
+        return Err(NetError::Recipe(format!(
+            "rescaling from {smallest} to {largest}: give two positive factors, the smaller first"
+        )));
+    }
     let multiple = arch.size_multiple();
     if config.augment.crop == 0 || config.augment.crop % multiple != 0 || config.batch == 0 {
         return Err(NetError::Recipe(format!(
