@@ -3,10 +3,10 @@
 //!
 //! Each crop is made in this order (all choices from the caller's [`SplitMix64`] stream):
 //! 1. a random pair (every pair alike, or, when asked for, its set drawn first, every set
-//!    alike), a random **rescaling** by 0.5-2x (log-uniform) and a random window that becomes
-//!    the crop after resampling (bilinear for images, nearest for the label): objects of one
-//!    set's GSD then look like those of another's. When building scenes are given, a
-//!    share of the crops is instead a **synthetic building change**: a window of a real image
+//!    alike), a random **rescaling** (log-uniform in `scale_range`, 0.5-2x by default) and a
+//!    random window that becomes the crop after resampling (bilinear for images, nearest for
+//!    the label): objects of one set's GSD then look like those of another's. When building
+//!    scenes are given, a share of the crops is instead a **synthetic building change**: a window of a real image
 //!    with footprints, with some of its buildings removed from a copy that becomes BEFORE
 //!    (sampled up to a pixel off, as real pairs are misregistered);
 //! 2. **copy-paste of changed regions**: connected components of other pairs' labels, cut from

@@ -57,6 +57,23 @@ impl NetArch {
     /// checkpoints so that weights are never loaded into a different layout.
     pub const VERSION: u32 = 1;
 
+    /// Whether [`ChangeNet`] can be built in this shape: at least one stage, one decoder conv
+    /// per encoder stage, no width 0.
+    pub fn check(&self) -> Result<(), String> {
+        if self.encoder.is_empty()
+            || self.encoder.len() != self.decoder.len()
+            || self.encoder.contains(&0)
+            || self.decoder.contains(&0)
+        {
+            return Err(format!(
+                "encoder {:?} and decoder {:?}: give one decoder width per encoder stage, none \
+                 of them 0",
+                self.encoder, self.decoder
+            ));
+        }
+        Ok(())
+    }
+
     /// Input height and width must be multiples of this (`2^stages`).
     pub fn size_multiple(&self) -> usize {
         1 << self.encoder.len()
@@ -197,10 +214,9 @@ impl ChangeNet {
     /// A freshly initialised network of shape `arch` on `device` (seed the device first for
     /// reproducible weights).
     pub fn new(arch: &NetArch, device: &Device) -> Self {
-        assert!(
-            !arch.encoder.is_empty() && arch.encoder.len() == arch.decoder.len(),
-            "NetArch needs as many decoder as encoder stages: {arch:?}"
-        );
+        if let Err(problem) = arch.check() {
+            panic!("{problem}");
+        }
         let mut cin = arch.bands;
         let encoder = arch
             .encoder

@@ -153,17 +153,7 @@ pub fn train(
 ) -> Result<TrainReport, NetError> {
     let start = Instant::now();
     let arch = &config.arch;
-    if arch.encoder.is_empty()
-        || arch.encoder.len() != arch.decoder.len()
-        || arch.encoder.contains(&0)
-        || arch.decoder.contains(&0)
-    {
-        return Err(NetError::Recipe(format!(
-            "encoder {:?} and decoder {:?}: give one decoder width per encoder stage, none of \
-             them 0",
-            arch.encoder, arch.decoder
-        )));
-    }
+    arch.check().map_err(NetError::Recipe)?;
     let (smallest, largest) = config.augment.scale_range;
     if !(smallest > 0.0 && smallest <= largest && largest.is_finite()) {
         return Err(NetError::Recipe(format!(
