@@ -2,7 +2,7 @@
 //!
 //! A [`ChangeDetector`] (iMAD, or the learned [`net`]) makes a [`ChangeMap`] of
 //! per-pixel change probability and recommends a threshold; [`extract_changes`] turns the map
-//! into [`Change`] objects with exact pixel-edge outlines ([`polygonize`]); [`evaluate`]
+//! into [`Change`] objects with exact pixel-edge outlines ([`polygonize()`]); [`evaluate`]
 //! measures a detector against labelled pairs.
 //!
 //! ```

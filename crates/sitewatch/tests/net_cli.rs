@@ -22,6 +22,7 @@ fn train_then_detect_and_eval_with_the_weights() {
             joplin.join("pre").to_str().unwrap(),
             "--footprints",
             joplin.join("footprints-2020.geojson").to_str().unwrap(),
+            "--building-head",
             "--steps",
             "3",
             "--seed",
@@ -40,6 +41,7 @@ fn train_then_detect_and_eval_with_the_weights() {
             .unwrap();
     assert_eq!(sidecar["seed"], 7);
     assert_eq!(sidecar["building_scenes"].as_array().unwrap().len(), 4);
+    assert_eq!(sidecar["arch"]["building_head"], true);
 
     let report: serde_json::Value = serde_json::from_str(&run_ok(
         &db,
@@ -121,6 +123,7 @@ fn bad_training_inputs_are_refused_saying_what_is_wrong() {
     let pre = data_file("joplin/pre");
     let pre = pre.to_str().unwrap();
     refused(&["--buildings", pre], &["--footprints"]);
+    refused(&["--building-head"], &["building head", "--buildings"]);
 
     // Footprints of another place: nothing to remove.
     let elsewhere = dir.path().join("elsewhere.geojson");

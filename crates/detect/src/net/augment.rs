@@ -8,7 +8,8 @@
 //!    the label): objects of one set's GSD then look like those of another's. When building
 //!    scenes are given, a share of the crops is instead a **synthetic building change**: a window of a real image
 //!    with footprints, with some of its buildings removed from a copy that becomes BEFORE
-//!    (sampled up to a pixel off, as real pairs are misregistered);
+//!    (sampled up to a pixel off, as real pairs are misregistered); such a crop also knows
+//!    where buildings stand at each date (for a building decoder), a labelled pair's does not;
 //! 2. **copy-paste of changed regions**: connected components of other pairs' labels, cut from
 //!    that pair's AFTER with their mask, rescaled, pasted at a random place into this crop's
 //!    AFTER or BEFORE and marked changed: more and more varied positives, on backgrounds
@@ -77,6 +78,24 @@ pub struct TrainingCrop {
     pub after: Vec<f32>,
     /// 1 changed, 0 not, `crop * crop`.
     pub label: Vec<f32>,
+    /// Where a building stands in BEFORE and in AFTER: 1 a building, 0 none,
+    /// [`UNKNOWN_BUILDING`] where that is not known (crops of labelled pairs, pasted regions),
+    /// `crop * crop` each.
+    pub buildings: [Vec<f32>; 2],
+}
+
+/// The value of [`TrainingCrop::buildings`] where nobody knows whether a building stands.
+pub const UNKNOWN_BUILDING: f32 = -1.0;
+
+/// A crop before orientation, date swap and jitter.
+struct Draft {
+    before: Vec<f32>,
+    after: Vec<f32>,
+    label: Vec<f32>,
+    /// As [`TrainingCrop::buildings`].
+    buildings: [Vec<f32>; 2],
+    /// The rescaling of the window the crop was drawn from.
+    scale: f32,
 }
 
 /// A changed region of a pair: one 4-connected component of its label.
@@ -338,7 +357,13 @@ impl<'a> Augmenter<'a> {
         let n = size * size;
         let from_buildings =
             !self.scenes.is_empty() && rng.chance(self.config.building_probability);
-        let (mut before, mut after, mut label, scale) = if from_buildings {
+        let Draft {
+            mut before,
+            mut after,
+            mut label,
+            mut buildings,
+            scale,
+        } = if from_buildings {
             self.building_removal(rng)
         } else {
             self.pair_window(rng)
@@ -347,20 +372,26 @@ impl<'a> Augmenter<'a> {
             for _ in 0..1 + rng.below(self.config.max_pastes.max(1)) {
                 let region = &self.regions[rng.below(self.regions.len())];
                 let into_after = rng.chance(0.5);
-                let target = if into_after { &mut after } else { &mut before };
-                self.paste(region, target, &mut label, scale, rng);
+                let (target, target_buildings) = if into_after {
+                    (&mut after, &mut buildings[1])
+                } else {
+                    (&mut before, &mut buildings[0])
+                };
+                self.paste(region, target, &mut label, target_buildings, scale, rng);
             }
         }
         let turn = rng.below(8);
         for plane in before
             .chunks_exact_mut(n)
             .chain(after.chunks_exact_mut(n))
-            .chain(std::iter::once(&mut label[..]))
+            .chain([&mut label[..]])
+            .chain(buildings.iter_mut().map(|b| &mut b[..]))
         {
             orient(plane, size, turn);
         }
         if rng.chance(0.5) {
             std::mem::swap(&mut before, &mut after);
+            buildings.swap(0, 1);
         }
         for image in [&mut before, &mut after] {
             self.jitter(image, size, rng);
@@ -370,11 +401,12 @@ impl<'a> Augmenter<'a> {
             before,
             after,
             label,
+            buildings,
         }
     }
 
-    /// A rescaled window of a random labelled pair: BEFORE, AFTER, label and the scale.
-    fn pair_window(&self, rng: &mut SplitMix64) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
+    /// A rescaled window of a random labelled pair (where buildings stand is not known).
+    fn pair_window(&self, rng: &mut SplitMix64) -> Draft {
         let size = self.config.crop;
         let index = if self.config.balance_sets {
             let set = &self.sets[rng.below(self.sets.len())];
@@ -393,7 +425,14 @@ impl<'a> Augmenter<'a> {
             .into_iter()
             .map(|changed| f32::from(u8::from(changed)))
             .collect();
-        (before, after, label, scale)
+        let unknown = vec![UNKNOWN_BUILDING; size * size];
+        Draft {
+            before,
+            after,
+            label,
+            buildings: [unknown.clone(), unknown],
+            scale,
+        }
     }
 
     /// A synthetic building change from a rescaled window of a random [`BuildingScene`]: the
@@ -403,8 +442,9 @@ impl<'a> Augmenter<'a> {
     /// elsewhere in the window where no building stands; the covered pixels are the label.
     /// A removal that changes too little to be seen (a footprint traced where the image shows
     /// no building: footprints and imagery are seldom of the same year) is undone, so that
-    /// the label never marks a change the image does not show.
-    fn building_removal(&self, rng: &mut SplitMix64) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
+    /// the label never marks a change the image does not show. AFTER's buildings are the
+    /// footprints; BEFORE's are those left.
+    fn building_removal(&self, rng: &mut SplitMix64) -> Draft {
         let size = self.config.crop;
         let n = size * size;
         let scene = &self.scenes[rng.below(self.scenes.len())];
@@ -426,6 +466,9 @@ impl<'a> Augmenter<'a> {
         numbers.sort_unstable();
         numbers.dedup();
         let ground = before.clone();
+        let after_buildings: Vec<f32> =
+            ids.iter().map(|&id| f32::from(u8::from(id != 0))).collect();
+        let mut before_buildings = after_buildings.clone();
         for number in numbers {
             if !rng.chance(self.config.removal_probability) {
                 continue;
@@ -460,18 +503,27 @@ impl<'a> Augmenter<'a> {
                     before[b * n + i] = ground[b * n + donor];
                 }
                 label[i] = 1.0;
+                before_buildings[i] = 0.0;
             }
         }
-        (before, after, label, scale)
+        Draft {
+            before,
+            after,
+            label,
+            buildings: [before_buildings, after_buildings],
+            scale,
+        }
     }
 
     /// Pastes `region` (from its pair's AFTER) into `target` at a random place, rescaled by
-    /// the crop's scale times a further 0.7-1.4, and marks it changed in `label`.
+    /// the crop's scale times a further 0.7-1.4, marks it changed in `label` and unknown in
+    /// `target_buildings` (a changed region need not be a building).
     fn paste(
         &self,
         region: &ChangedRegion,
         target: &mut [f32],
         label: &mut [f32],
+        target_buildings: &mut [f32],
         crop_scale: f32,
         rng: &mut SplitMix64,
     ) {
@@ -498,6 +550,7 @@ impl<'a> Augmenter<'a> {
                     target[b * n + dest] = donor.data[b * dn + source];
                 }
                 label[dest] = 1.0;
+                target_buildings[dest] = UNKNOWN_BUILDING;
             }
         }
     }
@@ -649,6 +702,11 @@ mod tests {
         assert_ne!(a.before, c.before);
         assert!(a.label.iter().all(|&v| v == 0.0 || v == 1.0));
         assert!(a.label.contains(&1.0), "pasting always adds change");
+        // Nothing says where buildings stand in a labelled pair.
+        assert!(a
+            .buildings
+            .iter()
+            .all(|b| b.len() == 32 * 32 && b.iter().all(|&v| v == UNKNOWN_BUILDING)));
         let n = 32 * 32;
         let mean: f32 = a.after[..n].iter().sum::<f32>() / n as f32;
         assert!(mean.abs() < 1e-3);
@@ -678,7 +736,7 @@ mod tests {
             let mut rng = SplitMix64::new(9);
             let draws = 1000;
             let few = (0..draws)
-                .filter(|_| augmenter.pair_window(&mut rng).0[0] < 100.0)
+                .filter(|_| augmenter.pair_window(&mut rng).before[0] < 100.0)
                 .count();
             few as f64 / draws as f64
         };
@@ -728,8 +786,22 @@ mod tests {
         let mut removed_any = false;
         for seed in 0..20 {
             let mut rng = SplitMix64::new(seed);
-            let (before, after, label, _) = augmenter.building_removal(&mut rng);
+            let Draft {
+                before,
+                after,
+                label,
+                buildings: [before_buildings, after_buildings],
+                ..
+            } = augmenter.building_removal(&mut rng);
             let n = 96 * 96;
+            // AFTER's buildings are the footprints (the bare one too: nothing says otherwise);
+            // BEFORE's are those not removed.
+            for i in 0..n {
+                let footprint = f32::from(u8::from(scenes[0].buildings[i] != 0));
+                assert_eq!(after_buildings[i], footprint, "seed {seed}: pixel {i}");
+                let left = if label[i] == 1.0 { 0.0 } else { footprint };
+                assert_eq!(before_buildings[i], left, "seed {seed}: pixel {i}");
+            }
             let bare_footprint = (70..82).flat_map(|r| (20..32).map(move |c| r * 96 + c));
             for i in bare_footprint {
                 assert_eq!(

@@ -9,7 +9,6 @@
 //! the border pixels of a tile, which lack context, hardly count, and there are no seams.
 //! Memory follows the tile size, not the raster size (besides the input and output planes).
 
-use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData};
 use raster::Raster;
 
@@ -94,12 +93,13 @@ impl NetPredictor {
         }
     }
 
-    /// Change logits for one tile of standardised planes.
+    /// Change probabilities for one tile of standardised planes.
     fn tile_probabilities(&self, before: Vec<f32>, after: Vec<f32>, side: [usize; 2]) -> Vec<f32> {
         let shape = [1, self.arch.bands, side[1], side[0]];
         let before = Tensor::<4>::from_data(TensorData::new(before, shape), &self.device);
         let after = Tensor::<4>::from_data(TensorData::new(after, shape), &self.device);
-        sigmoid(self.net.forward(before, after))
+        self.net
+            .probability(before, after)
             .into_data()
             .try_into_vec::<f32>()
             .expect("the network outputs f32")

@@ -1,7 +1,7 @@
 //! The learned change network: a small Siamese U-Net that maps a co-registered BEFORE/AFTER
 //! pair to a per-pixel change probability.
 //!
-//! The network ([`model`]) is defined, trained ([`train`]) and run ([`infer`]) with `burn` on
+//! The network ([`model`]) is defined, trained ([`train()`]) and run ([`infer`]) with `burn` on
 //! whatever [`Device`] the caller picks: `Device::flex()` (pure-Rust CPU, the default) or, with
 //! the crate's `libtorch` feature, `Device::libtorch_cuda(0)` (an NVIDIA GPU through PyTorch's
 //! libtorch). Generalisation to unseen sensors and places

@@ -15,15 +15,21 @@
 //!   a 1-channel logit at half resolution, bilinearly upsampled to the input size (change
 //!   boundaries in the labels are not sharper than 2 px at the GSDs of interest).
 //! - conv + BatchNorm + ReLU everywhere (the BatchNorm folds into the conv at inference).
+//! - **Optional building decoder** ([`NetArch::building_head`]): the change decoder's shape,
+//!   reading each date's own features, says where a building stands at each date; the change
+//!   probability is then gated by it, so that cleared, sown or paved ground does not count as
+//!   a building change (LEVIR-CD, for one, labels only the buildings of a new neighbourhood).
+//!   It learns from footprints only, never from the change labels, which on other sets mark
+//!   ground work too.
 //!
-//! The input is per-image standardised bands ([`crate::net::infer::standardise`]); the band
+//! The input is per-image standardised bands ([`crate::net::standardise::Standardisation`]); the band
 //! count is a parameter ([`NetArch::bands`]), so 4-band (RGB+NIR) inputs only change the first
 //! conv. Input height and width must be multiples of [`NetArch::size_multiple`].
 
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
-use burn::tensor::activation::relu;
+use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor};
@@ -39,6 +45,12 @@ pub struct NetArch {
     /// Channels of the decoder convs, deepest first: `decoder[0]` reads the deepest difference,
     /// `decoder[j]` works at the scale of encoder stage `len - 1 - j`. Same length as `encoder`.
     pub decoder: Vec<usize>,
+    /// Whether the network also has a building decoder (the change decoder's shape, reading
+    /// one date's features instead of the difference): it says where a building stands at
+    /// each date, and the change probability counts only where one stands at either date
+    /// ([`ChangeNet::probability`]). Absent from checkpoints made before it existed.
+    #[serde(default)]
+    pub building_head: bool,
 }
 
 impl Default for NetArch {
@@ -48,6 +60,7 @@ impl Default for NetArch {
             bands: 3,
             encoder: vec![16, 24, 48, 96],
             decoder: vec![48, 32, 16, 8],
+            building_head: false,
         }
     }
 }
@@ -114,6 +127,8 @@ impl NetArch {
             cin = width;
         }
         let deepest = self.encoder.len() - 1;
+        // The building decoder has the change decoder's shape and runs once per date.
+        let decoders = if self.building_head { 3.0 } else { 1.0 };
         let mut decoder = conv(self.encoder[deepest], self.decoder[0], 3, deepest);
         for j in 1..self.decoder.len() {
             let stage = deepest - j;
@@ -125,7 +140,7 @@ impl NetArch {
             );
         }
         decoder += conv(self.decoder[self.decoder.len() - 1], 1, 1, 0);
-        2.0 * encoder + decoder
+        2.0 * encoder + decoders * decoder
     }
 }
 
@@ -202,12 +217,83 @@ impl EncoderStage {
     }
 }
 
+/// The decoder path shared by the change and building decoders: `blocks[0]` on the deepest
+/// features, then at each finer scale a nearest 2x upsampling, concatenation with that scale's
+/// features and the next block; `head` makes one logit at half resolution, bilinearly
+/// upsampled to `[height, width]`.
+fn decode(
+    blocks: &[ConvBlock],
+    head: &Conv2d,
+    features: Vec<Tensor<4>>,
+    [height, width]: [usize; 2],
+) -> Tensor<4> {
+    let mut features = features.into_iter().rev();
+    let deepest = features.next().expect("at least one encoder stage");
+    let mut y = blocks[0].forward(deepest);
+    for (block, skip) in blocks[1..].iter().zip(features) {
+        let up = interpolate(
+            y,
+            InterpolateOptions::new(InterpolateMode::Nearest)
+                .with_align_corners(false)
+                .with_scale_factor([2.0, 2.0]),
+        );
+        y = block.forward(Tensor::cat(vec![up, skip], 1));
+    }
+    interpolate(
+        head.forward(y),
+        // Half-pixel mapping: burn's default (align corners) would shift the output by a
+        // fraction of a pixel that depends on the tile size, and tiles would disagree.
+        InterpolateOptions::new(InterpolateMode::Bilinear)
+            .with_align_corners(false)
+            .with_output_size([height, width]),
+    )
+}
+
+/// The decoder convs (deepest first) and the 1x1 head of a decoder (see [`decode`]).
+fn decoder_blocks(arch: &NetArch, device: &Device) -> (Vec<ConvBlock>, Conv2d) {
+    let deepest = arch.encoder.len() - 1;
+    let mut blocks = vec![ConvBlock::new(
+        arch.encoder[deepest],
+        arch.decoder[0],
+        1,
+        device,
+    )];
+    for j in 1..arch.decoder.len() {
+        let skip = arch.encoder[deepest - j];
+        blocks.push(ConvBlock::new(
+            arch.decoder[j - 1] + skip,
+            arch.decoder[j],
+            1,
+            device,
+        ));
+    }
+    let head = Conv2dConfig::new([arch.decoder[deepest], 1], [1, 1]).init(device);
+    (blocks, head)
+}
+
+/// The building decoder ([`NetArch::building_head`]).
+#[derive(Module, Debug)]
+pub struct BuildingDecoder {
+    blocks: Vec<ConvBlock>,
+    head: Conv2d,
+}
+
+/// What one pass of a [`ChangeNet`] gives, all logits `[batch, 1, H, W]`.
+#[derive(Debug, Clone)]
+pub struct NetOutput {
+    /// Change logits.
+    pub change: Tensor<4>,
+    /// Building logits of BEFORE and AFTER, when the network has a building decoder.
+    pub buildings: Option<[Tensor<4>; 2]>,
+}
+
 /// The Siamese change network (see the module documentation for the design).
 #[derive(Module, Debug)]
 pub struct ChangeNet {
     encoder: Vec<EncoderStage>,
     decoder: Vec<ConvBlock>,
     head: Conv2d,
+    buildings: Option<BuildingDecoder>,
 }
 
 impl ChangeNet {
@@ -231,27 +317,16 @@ impl ChangeNet {
                 }
             })
             .collect();
-        let deepest = arch.encoder.len() - 1;
-        let mut decoder = vec![ConvBlock::new(
-            arch.encoder[deepest],
-            arch.decoder[0],
-            1,
-            device,
-        )];
-        for j in 1..arch.decoder.len() {
-            let skip = arch.encoder[deepest - j];
-            decoder.push(ConvBlock::new(
-                arch.decoder[j - 1] + skip,
-                arch.decoder[j],
-                1,
-                device,
-            ));
-        }
-        let head = Conv2dConfig::new([arch.decoder[deepest], 1], [1, 1]).init(device);
+        let (decoder, head) = decoder_blocks(arch, device);
+        let buildings = arch.building_head.then(|| {
+            let (blocks, head) = decoder_blocks(arch, device);
+            BuildingDecoder { blocks, head }
+        });
         ChangeNet {
             encoder,
             decoder,
             head,
+            buildings,
         }
     }
 
@@ -259,54 +334,79 @@ impl ChangeNet {
     /// same outputs as [`Module::valid`] with one pass over each activation less. The result
     /// cannot be trained further or saved as a checkpoint of this architecture.
     pub fn fold_batch_norm(self) -> Self {
+        let fold = |blocks: Vec<ConvBlock>| -> Vec<ConvBlock> {
+            blocks.into_iter().map(ConvBlock::fold_batch_norm).collect()
+        };
         ChangeNet {
             encoder: self
                 .encoder
                 .into_iter()
                 .map(EncoderStage::fold_batch_norm)
                 .collect(),
-            decoder: self
-                .decoder
-                .into_iter()
-                .map(ConvBlock::fold_batch_norm)
-                .collect(),
+            decoder: fold(self.decoder),
             head: self.head,
+            buildings: self.buildings.map(|b| BuildingDecoder {
+                blocks: fold(b.blocks),
+                head: b.head,
+            }),
         }
+    }
+
+    /// Each encoder stage's features of BEFORE and AFTER stacked in one batch (BEFORE first).
+    fn encode(&self, before: Tensor<4>, after: Tensor<4>) -> Vec<Tensor<4>> {
+        let mut x = Tensor::cat(vec![before, after], 0);
+        self.encoder
+            .iter()
+            .map(|stage| {
+                x = stage.forward(x.clone());
+                x.clone()
+            })
+            .collect()
+    }
+
+    /// Change logits from stacked features of a batch of `batch` pairs.
+    fn change_logits(&self, features: &[Tensor<4>], batch: usize, size: [usize; 2]) -> Tensor<4> {
+        let differences = features
+            .iter()
+            .map(|x| (x.clone().narrow(0, 0, batch) - x.clone().narrow(0, batch, batch)).abs())
+            .collect();
+        decode(&self.decoder, &self.head, differences, size)
     }
 
     /// Change logits `[batch, 1, H, W]` for standardised `before` and `after` images
     /// `[batch, bands, H, W]` (H and W multiples of [`NetArch::size_multiple`]).
     pub fn forward(&self, before: Tensor<4>, after: Tensor<4>) -> Tensor<4> {
         let [batch, _, height, width] = before.dims();
-        let mut x = Tensor::cat(vec![before, after], 0);
-        let mut differences = Vec::with_capacity(self.encoder.len());
-        for stage in &self.encoder {
-            x = stage.forward(x);
-            let before_features = x.clone().narrow(0, 0, batch);
-            let after_features = x.clone().narrow(0, batch, batch);
-            differences.push((before_features - after_features).abs());
+        let features = self.encode(before, after);
+        self.change_logits(&features, batch, [height, width])
+    }
+
+    /// Change and (with a building decoder) building logits, from one pass of the encoder.
+    pub fn outputs(&self, before: Tensor<4>, after: Tensor<4>) -> NetOutput {
+        let [batch, _, height, width] = before.dims();
+        let features = self.encode(before, after);
+        let change = self.change_logits(&features, batch, [height, width]);
+        let buildings = self.buildings.as_ref().map(|b| {
+            let both = decode(&b.blocks, &b.head, features, [height, width]);
+            [
+                both.clone().narrow(0, 0, batch),
+                both.narrow(0, batch, batch),
+            ]
+        });
+        NetOutput { change, buildings }
+    }
+
+    /// The change probability: the sigmoid of the change logits, and with a building decoder
+    /// that times the larger of the two dates' building probabilities, so that a change
+    /// counts where a building stands before or after (a new, removed or rebuilt building)
+    /// and not on open ground, whatever was done to it.
+    pub fn probability(&self, before: Tensor<4>, after: Tensor<4>) -> Tensor<4> {
+        let NetOutput { change, buildings } = self.outputs(before, after);
+        let change = sigmoid(change);
+        match buildings {
+            Some([before, after]) => change * sigmoid(before).max_pair(sigmoid(after)),
+            None => change,
         }
-        let mut differences = differences.into_iter().rev();
-        let deepest = differences.next().expect("at least one encoder stage");
-        let mut y = self.decoder[0].forward(deepest);
-        for (block, skip) in self.decoder[1..].iter().zip(differences) {
-            let up = interpolate(
-                y,
-                InterpolateOptions::new(InterpolateMode::Nearest)
-                    .with_align_corners(false)
-                    .with_scale_factor([2.0, 2.0]),
-            );
-            y = block.forward(Tensor::cat(vec![up, skip], 1));
-        }
-        let logit = self.head.forward(y);
-        interpolate(
-            logit,
-            // Half-pixel mapping: burn's default (align corners) would shift the output by a
-            // fraction of a pixel that depends on the tile size, and tiles would disagree.
-            InterpolateOptions::new(InterpolateMode::Bilinear)
-                .with_align_corners(false)
-                .with_output_size([height, width]),
-        )
     }
 }
 
@@ -323,6 +423,7 @@ mod tests {
             bands: 3,
             encoder: vec![16],
             decoder: vec![8],
+            building_head: false,
         };
         let expected =
             2.0 * (2.0 * 27.0 * 16.0 / 4.0) + 2.0 * 9.0 * 16.0 * 8.0 / 4.0 + 2.0 * 8.0 / 4.0;
@@ -332,6 +433,7 @@ mod tests {
             bands: 3,
             encoder: vec![16, 32],
             decoder: vec![8, 4],
+            building_head: false,
         };
         let expected = 2.0 * (2.0 * 27.0 * 16.0 / 4.0)
             + 2.0 * (2.0 * 9.0 * (16.0 * 32.0 + 32.0 * 32.0) / 16.0)
@@ -339,6 +441,16 @@ mod tests {
             + 2.0 * 9.0 * (8.0 + 16.0) * 4.0 / 4.0
             + 2.0 * 4.0 / 4.0;
         assert!((two_stages.flops_per_pixel() - expected).abs() < 1e-9);
+        // A building decoder has the change decoder's shape and runs on both dates.
+        let decoder = 2.0 * 9.0 * 16.0 * 8.0 / 4.0 + 2.0 * 8.0 / 4.0;
+        let with_buildings = NetArch {
+            building_head: true,
+            ..one_stage.clone()
+        };
+        assert!(
+            (with_buildings.flops_per_pixel() - one_stage.flops_per_pixel() - 2.0 * decoder).abs()
+                < 1e-9
+        );
     }
 
     #[test]
@@ -348,6 +460,7 @@ mod tests {
             bands: 3,
             encoder: vec![16],
             decoder: vec![8],
+            building_head: false,
         };
         assert_eq!(one_stage.reach(), 1 + 2);
         // Encoder 1 + (2 + 4) + (4 + 8) + (8 + 16), decoder 16 + 8 + 4 + 2.
@@ -375,23 +488,60 @@ mod tests {
     }
 
     #[test]
+    fn a_building_head_gates_the_change_by_where_buildings_stand_at_either_date() {
+        let _rng = crate::net::BURN_RNG
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let device = Device::flex();
+        device.seed(5);
+        let arch = NetArch {
+            building_head: true,
+            ..NetArch::default()
+        };
+        let net = ChangeNet::new(&arch, &device).valid();
+        let a = Tensor::<4>::random([2, 3, 32, 48], Distribution::Normal(0.0, 1.0), &device);
+        let b = Tensor::<4>::random([2, 3, 32, 48], Distribution::Normal(0.0, 1.0), &device);
+        let NetOutput { change, buildings } = net.outputs(a.clone(), b.clone());
+        let [before, after] = buildings.expect("a building head");
+        assert_eq!(before.dims(), [2, 1, 32, 48]);
+        // The building logits of a date do not depend on the other date.
+        let [alone, _] = net.outputs(a.clone(), a.clone()).buildings.unwrap();
+        let diff: f32 = (alone - before.clone()).abs().max().into_scalar();
+        assert!(diff < 1e-5, "BEFORE's buildings moved with AFTER by {diff}");
+        let expected = sigmoid(change) * sigmoid(before).max_pair(sigmoid(after));
+        let ab = net.probability(a.clone(), b.clone());
+        let diff: f32 = (ab.clone() - expected).abs().max().into_scalar();
+        assert!(diff < 1e-6, "{diff}");
+        let ba = net.probability(b, a);
+        let diff: f32 = (ab - ba).abs().max().into_scalar();
+        assert!(
+            diff < 1e-5,
+            "BEFORE/AFTER swap changed the probability by {diff}"
+        );
+    }
+
+    #[test]
     fn folding_batch_norm_keeps_the_outputs() {
         let _rng = crate::net::BURN_RNG
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let device = Device::flex().autodiff();
         device.seed(4);
-        let net = ChangeNet::new(&NetArch::default(), &device);
+        let arch = NetArch {
+            building_head: true,
+            ..NetArch::default()
+        };
+        let net = ChangeNet::new(&arch, &device);
         let input = || Tensor::<4>::random([2, 3, 32, 32], Distribution::Normal(0.5, 2.0), &device);
         // Training-mode passes move the running statistics away from (0, 1).
         for _ in 0..3 {
-            net.forward(input(), input());
+            net.outputs(input(), input());
         }
         let net = net.valid();
         let plain = Device::flex();
         let a = Tensor::<4>::random([1, 3, 32, 32], Distribution::Normal(0.5, 2.0), &plain);
         let b = Tensor::<4>::random([1, 3, 32, 32], Distribution::Normal(0.5, 2.0), &plain);
-        let reference = net.forward(a.clone(), b.clone());
+        let reference = net.probability(a.clone(), b.clone());
         let running_var: f32 = net.encoder[1]
             .down
             .norm
@@ -405,13 +555,13 @@ mod tests {
             (running_var - 1.0).abs() > 1e-3,
             "running statistics did not move"
         );
-        let folded: f32 = (net.fold_batch_norm().forward(a, b) - reference)
+        let folded: f32 = (net.fold_batch_norm().probability(a, b) - reference)
             .abs()
             .max()
             .into_scalar();
         assert!(
             folded < 1e-4,
-            "folding BatchNorm changed the logits by {folded}"
+            "folding BatchNorm changed the probabilities by {folded}"
         );
     }
 }

@@ -1,4 +1,5 @@
-//! Training the change network: Adam on BCE + soft-dice loss over batches of augmented crops,
+//! Training the change network: Adam on BCE + soft-dice loss over batches of augmented crops
+//! (plus, with a building decoder, BCE of where buildings stand, wherever that is known),
 //! reproducible from a seed (the same seed, data and step count give the same weights on the
 //! same device). Augmentation draws from its own seeded streams; the initial weights come
 //! from burn's generator, which is process-wide, so nothing else in the process may seed or
@@ -113,9 +114,7 @@ impl TrainReport {
 /// gives every pixel a gradient, Dice keeps the rare changed pixels from being drowned by
 /// the unchanged majority.
 pub fn change_loss(logits: Tensor<4>, target: Tensor<4>) -> Tensor<1> {
-    let bce = (relu(logits.clone()) - logits.clone() * target.clone()
-        + logits.clone().abs().neg().exp().log1p())
-    .mean();
+    let bce = cross_entropy(logits.clone(), target.clone()).mean();
     let probability = sigmoid(logits);
     let overlap = (probability.clone() * target.clone()).sum();
     let dice = (overlap.mul_scalar(2.0).add_scalar(1.0)
@@ -125,12 +124,27 @@ pub fn change_loss(logits: Tensor<4>, target: Tensor<4>) -> Tensor<1> {
     bce + dice
 }
 
+/// Per-pixel binary cross-entropy of `logits` against 0/1 `target`, in the form that neither
+/// overflows nor loses precision for large logits.
+fn cross_entropy(logits: Tensor<4>, target: Tensor<4>) -> Tensor<4> {
+    relu(logits.clone()) - logits.clone() * target + logits.abs().neg().exp().log1p()
+}
+
+/// Binary cross-entropy of building logits, averaged over the pixels where the target knows
+/// whether a building stands (it is [`UNKNOWN_BUILDING`](super::augment::UNKNOWN_BUILDING)
+/// elsewhere); 0 if it knows nowhere.
+pub fn building_loss(logits: Tensor<4>, target: Tensor<4>) -> Tensor<1> {
+    let known = target.clone().greater_equal_elem(0.0).float();
+    let entropy = cross_entropy(logits, target.clamp_min(0.0)) * known.clone();
+    entropy.sum() / known.sum().clamp_min(1.0)
+}
+
 fn batch_tensors(
     crops: &[TrainingCrop],
     bands: usize,
     size: usize,
     device: &Device,
-) -> [Tensor<4>; 3] {
+) -> [Tensor<4>; 5] {
     let stack = |pick: fn(&TrainingCrop) -> &[f32], channels: usize| {
         let data: Vec<f32> = crops.iter().flat_map(|c| pick(c).iter().copied()).collect();
         Tensor::<4>::from_data(
@@ -142,6 +156,8 @@ fn batch_tensors(
         stack(|c| &c.before, bands),
         stack(|c| &c.after, bands),
         stack(|c| &c.label, 1),
+        stack(|c| &c.buildings[0], 1),
+        stack(|c| &c.buildings[1], 1),
     ]
 }
 
@@ -167,6 +183,13 @@ pub fn train(
              and the batch at least 1",
             config.augment.crop, config.batch
         )));
+    }
+    if arch.building_head && config.buildings.is_empty() {
+        return Err(NetError::Recipe(
+            "a building head learns from images with footprints: give some (`--buildings` and \
+             `--footprints`), or train without the head"
+                .to_string(),
+        ));
     }
     let pairs = load_pairs(&config.data, &config.exclude)?;
     let bands = config.arch.bands;
@@ -204,8 +227,17 @@ pub fn train(
                 augmenter.crop(&mut rng)
             })
             .collect();
-        let [before, after, label] = batch_tensors(&crops, config.arch.bands, size, &device);
-        let loss = change_loss(net.forward(before, after), label);
+        let [before, after, label, buildings_before, buildings_after] =
+            batch_tensors(&crops, config.arch.bands, size, &device);
+        let output = net.outputs(before, after);
+        let mut loss = change_loss(output.change, label);
+        if let Some([before_logits, after_logits]) = output.buildings {
+            loss = loss
+                + building_loss(
+                    Tensor::cat(vec![before_logits, after_logits], 0),
+                    Tensor::cat(vec![buildings_before, buildings_after], 0),
+                );
+        }
         let loss_value: f32 = loss.clone().into_scalar();
         let gradients = GradientsParams::from_grads(loss.backward(), &net);
         let learning_rate = config.learning_rate_at(step);
@@ -248,6 +280,7 @@ pub fn train(
 
 #[cfg(test)]
 mod tests {
+    use super::super::augment::UNKNOWN_BUILDING;
     use super::*;
     use burn::tensor::Distribution;
 
@@ -293,6 +326,36 @@ mod tests {
 
         let again = train(&config, |_| {}).unwrap();
         assert_eq!(report.losses, again.losses, "same seed, same losses");
+    }
+
+    #[test]
+    fn building_loss_counts_only_the_pixels_whose_buildings_are_known() {
+        let device = Device::flex();
+        let plane = |values: [f32; 4]| {
+            Tensor::<4>::from_data(TensorData::new(values.to_vec(), [1, 1, 2, 2]), &device)
+        };
+        let unknown = UNKNOWN_BUILDING;
+        // Two known pixels, each off by a logit of 2; the unknown ones are far off and must
+        // not count.
+        let loss: f32 = building_loss(
+            plane([2.0, -2.0, 50.0, -50.0]),
+            plane([1.0, 0.0, unknown, unknown]),
+        )
+        .into_scalar();
+        let expected = (-2f32).exp().ln_1p();
+        assert!((loss - expected).abs() < 1e-6, "{loss} against {expected}");
+        let nothing_known: f32 = building_loss(plane([50.0; 4]), plane([unknown; 4])).into_scalar();
+        assert_eq!(nothing_known, 0.0);
+    }
+
+    #[test]
+    fn a_building_head_without_footprints_is_refused() {
+        let mut config = tiny_config();
+        config.arch.building_head = true;
+        match train(&config, |_| {}) {
+            Err(NetError::Recipe(message)) => assert!(message.contains("footprints"), "{message}"),
+            other => panic!("expected a refused recipe, got {other:?}"),
+        }
     }
 
     #[test]

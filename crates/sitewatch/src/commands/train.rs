@@ -61,6 +61,10 @@ pub struct TrainArgs {
     /// Channels of the decoder's convs, deepest first, one per encoder stage.
     #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "N,N,..", default_values_t = shipped().arch.decoder)]
     decoder: Vec<usize>,
+    /// Add a building decoder, taught by the `--buildings` footprints, and count a change only
+    /// where a building stands at one date or the other (not on open ground).
+    #[arg(long)]
+    building_head: bool,
     /// Train on the first NVIDIA GPU through libtorch (a build with the `libtorch` feature).
     /// GPU arithmetic is not bit-reproducible: the same seed gives the same crops, not
     /// bit-identical weights.
@@ -129,6 +133,7 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
     let mut config = TrainConfig::new(args.data, args.exclude);
     config.arch.encoder = args.encoder;
     config.arch.decoder = args.decoder;
+    config.arch.building_head = args.building_head;
     for (dir, footprints) in args.buildings.iter().zip(&args.footprints) {
         config.buildings.extend(building_scenes(dir, footprints)?);
     }
