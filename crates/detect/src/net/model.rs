@@ -355,13 +355,12 @@ impl ChangeNet {
     /// Each encoder stage's features of BEFORE and AFTER stacked in one batch (BEFORE first).
     fn encode(&self, before: Tensor<4>, after: Tensor<4>) -> Vec<Tensor<4>> {
         let mut x = Tensor::cat(vec![before, after], 0);
-        self.encoder
-            .iter()
-            .map(|stage| {
-                x = stage.forward(x.clone());
-                x.clone()
-            })
-            .collect()
+        let mut features = Vec::with_capacity(self.encoder.len());
+        for stage in &self.encoder {
+            x = stage.forward(x);
+            features.push(x.clone());
+        }
+        features
     }
 
     /// Change logits from stacked features of a batch of `batch` pairs.
