@@ -146,26 +146,19 @@ pub fn building_loss(logits: Tensor<4>, target: Tensor<4>) -> Tensor<1> {
     bce + soft_dice(sigmoid(logits) * known.clone(), target * known)
 }
 
-fn batch_tensors(
+/// The planes `pick` takes from each crop (`channels` of `size * size`), as one batch.
+fn stack(
     crops: &[TrainingCrop],
-    bands: usize,
+    pick: fn(&TrainingCrop) -> &[f32],
+    channels: usize,
     size: usize,
     device: &Device,
-) -> [Tensor<4>; 5] {
-    let stack = |pick: fn(&TrainingCrop) -> &[f32], channels: usize| {
-        let data: Vec<f32> = crops.iter().flat_map(|c| pick(c).iter().copied()).collect();
-        Tensor::<4>::from_data(
-            TensorData::new(data, [crops.len(), channels, size, size]),
-            device,
-        )
-    };
-    [
-        stack(|c| &c.before, bands),
-        stack(|c| &c.after, bands),
-        stack(|c| &c.label, 1),
-        stack(|c| &c.buildings[0], 1),
-        stack(|c| &c.buildings[1], 1),
-    ]
+) -> Tensor<4> {
+    let data: Vec<f32> = crops.iter().flat_map(|c| pick(c).iter().copied()).collect();
+    Tensor::<4>::from_data(
+        TensorData::new(data, [crops.len(), channels, size, size]),
+        device,
+    )
 }
 
 /// Trains a change network as `config` says, calling `on_step` after every step, and saves it
@@ -234,15 +227,15 @@ pub fn train(
                 augmenter.crop(&mut rng)
             })
             .collect();
-        let [before, after, label, buildings_before, buildings_after] =
-            batch_tensors(&crops, config.arch.bands, size, &device);
-        let output = net.outputs(before, after);
-        let mut loss = change_loss(output.change, label);
+        let batch = |pick, channels| stack(&crops, pick, channels, size, &device);
+        let output = net.outputs(batch(|c| &c.before, bands), batch(|c| &c.after, bands));
+        let mut loss = change_loss(output.change, batch(|c| &c.label, 1));
         if let Some([before_logits, after_logits]) = output.buildings {
+            let targets = vec![batch(|c| &c.buildings[0], 1), batch(|c| &c.buildings[1], 1)];
             loss = loss
                 + building_loss(
                     Tensor::cat(vec![before_logits, after_logits], 0),
-                    Tensor::cat(vec![buildings_before, buildings_after], 0),
+                    Tensor::cat(targets, 0),
                 );
         }
         let loss_value: f32 = loss.clone().into_scalar();
