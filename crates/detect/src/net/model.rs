@@ -291,6 +291,9 @@ pub struct NetOutput {
 #[derive(Module, Debug)]
 pub struct ChangeNet {
     encoder: Vec<EncoderStage>,
+    // The change decoder has the building decoder's parts, but as two fields of its own, not
+    // a `BuildingDecoder`: the record layout is the checkpoint format, and the shipped
+    // weights were saved with these two fields.
     decoder: Vec<ConvBlock>,
     head: Conv2d,
     buildings: Option<BuildingDecoder>,
