@@ -44,7 +44,7 @@ pub struct TrainArgs {
     crop: usize,
     /// Smallest and largest rescaling of a crop (drawn log-uniform between them; 0.5 shrinks
     /// the image to half its pixels, as a coarser sensor would see it).
-    #[arg(long, value_name = "MIN,MAX", value_parser = Scales::parse, default_value_t = Scales(shipped().augment.scale_range))]
+    #[arg(long, value_name = "MIN,MAX", value_parser = Scales::parse, default_value_t = Scales::from(shipped().augment.scale_range))]
     scales: Scales,
     /// Share of the crops made from the `--buildings` tiles rather than the labelled pairs.
     #[arg(long, default_value_t = shipped().augment.building_probability, value_name = "P", value_parser = probability)]
@@ -94,21 +94,30 @@ impl SampleBy {
 
 /// `--scales MIN,MAX`: the range of a crop's rescaling (checked by the training recipe).
 #[derive(Clone, Copy)]
-struct Scales((f32, f32));
+struct Scales {
+    smallest: f32,
+    largest: f32,
+}
 
 impl Scales {
     fn parse(text: &str) -> Result<Self, String> {
         let factors: Vec<Option<f32>> = text.split(',').map(|f| f.trim().parse().ok()).collect();
         match factors[..] {
-            [Some(smallest), Some(largest)] => Ok(Scales((smallest, largest))),
+            [Some(smallest), Some(largest)] => Ok(Scales { smallest, largest }),
             _ => Err(format!("{text} is not two factors MIN,MAX (e.g. 0.5,2)")),
         }
     }
 }
 
+impl From<(f32, f32)> for Scales {
+    fn from((smallest, largest): (f32, f32)) -> Self {
+        Scales { smallest, largest }
+    }
+}
+
 impl std::fmt::Display for Scales {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{},{}", self.0 .0, self.0 .1)
+        write!(f, "{},{}", self.smallest, self.largest)
     }
 }
 
@@ -143,7 +152,7 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
     config.seed = args.seed;
     config.batch = args.batch;
     config.augment.crop = args.crop;
-    config.augment.scale_range = args.scales.0;
+    config.augment.scale_range = (args.scales.smallest, args.scales.largest);
     config.augment.building_probability = args.building_share;
     config.augment.balance_sets = args.sample_by == SampleBy::Set;
     config.steps = args.steps;
