@@ -251,3 +251,30 @@ fn scenes_that_do_not_overlap_are_refused_naming_both() {
         assert!(stderr.contains(name), "{name} missing from: {stderr}");
     }
 }
+
+#[test]
+fn dates_with_different_bands_are_refused_naming_both_and_their_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = data_file("oscd/beihai/t1/B04.tif");
+    let after = data_file("naip-stack/m_4709963_se_14_1_20090818.tif");
+    let out = common::run(
+        &dir.path().join("unused.gpkg"),
+        &[
+            "detect",
+            before.to_str().unwrap(),
+            after.to_str().unwrap(),
+            "-o",
+            dir.path().join("out").to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    for text in [
+        "B04.tif has 1 band but",
+        "m_4709963_se_14_1_20090818.tif has 4 bands",
+        "the same bands",
+    ] {
+        assert!(stderr.contains(text), "{text} missing from: {stderr}");
+    }
+    assert!(!dir.path().join("out").exists(), "nothing is written");
+}

@@ -122,15 +122,25 @@ struct DetectReport {
 pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
     let detector = args.method.detector()?;
     let rules = CleanupRules::default();
+    // A folder made here for a run that fails is removed again, so that a refused pair
+    // leaves no empty or half-written results behind.
+    let created = !args.output.exists();
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("{}: cannot create the folder", args.output.display()))?;
-    let detection = detect_pair(ctx, &args, detector.as_ref(), &rules).with_context(|| {
-        format!(
-            "cannot compare {} with {}",
-            args.before.display(),
-            args.after.display()
-        )
-    })?;
+    let detection = match detect_pair(ctx, &args, detector.as_ref(), &rules) {
+        Ok(detection) => detection,
+        Err(error) => {
+            if created {
+                // Best effort: the error to report is the comparison's, not this one's.
+                let _ = std::fs::remove_dir_all(&args.output);
+            }
+            return Err(error.context(format!(
+                "cannot compare {} with {}",
+                args.before.display(),
+                args.after.display()
+            )));
+        }
+    };
     let mut outputs = detection.outputs;
     let geojson = args.output.join("changes.geojson");
     std::fs::write(
@@ -349,20 +359,28 @@ fn is_png(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("png"))
 }
 
+/// "1 band", "3 bands".
+fn bands(count: usize) -> String {
+    match count {
+        1 => "1 band".to_string(),
+        n => format!("{n} bands"),
+    }
+}
+
 fn load_png_pair(before: &Path, after: &Path) -> Result<(Raster, Raster)> {
     let b = read_png(before)?;
     let a = read_png(after)?;
     if (b.grid.width, b.grid.height, b.band_count) != (a.grid.width, a.grid.height, a.band_count) {
         bail!(
-            "{} is {}x{} with {} bands but {} is {}x{} with {}: PNG pairs must match",
+            "{} is {}x{} with {} but {} is {}x{} with {}: PNG pairs must match",
             before.display(),
             b.grid.width,
             b.grid.height,
-            b.band_count,
+            bands(b.band_count),
             after.display(),
             a.grid.width,
             a.grid.height,
-            a.band_count
+            bands(a.band_count)
         );
     }
     Ok((b, a))
@@ -391,11 +409,11 @@ fn register(
 ) -> Result<(Box<dyn PixelCorrection>, Registration)> {
     if after.band_count() != before.band_count() {
         bail!(
-            "{} has {} bands but {} has {}: the two dates must have the same bands",
+            "{} has {} but {} has {}: the two dates must have the same bands",
             args.before.display(),
-            before.band_count(),
+            bands(before.band_count()),
             args.after.display(),
-            after.band_count()
+            bands(after.band_count())
         );
     }
     let grid = before.grid();
