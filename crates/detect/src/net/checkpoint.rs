@@ -75,7 +75,18 @@ pub fn load_checkpoint(
         path: path.to_path_buf(),
         message,
     };
-    let json = std::fs::read_to_string(&sidecar).map_err(|e| fail(&sidecar, e.to_string()))?;
+    if !weights.is_file() {
+        return Err(fail(
+            weights,
+            "no such file (give the weights file that `sitewatch train` wrote)".to_string(),
+        ));
+    }
+    let json = std::fs::read_to_string(&sidecar).map_err(|e| {
+        fail(
+            &sidecar,
+            format!("{e}: the sidecar beside the weights records the network's shape"),
+        )
+    })?;
     let info: CheckpointInfo = serde_json::from_str(&json)
         .map_err(|e| fail(&sidecar, format!("not a checkpoint sidecar: {e}")))?;
     if info.arch_version != NetArch::VERSION {
@@ -144,5 +155,16 @@ mod tests {
         .unwrap();
         let err = load_checkpoint(&weights, &device).unwrap_err();
         assert!(err.to_string().contains("architecture version"), "{err}");
+
+        std::fs::remove_file(sidecar_path(&weights)).unwrap();
+        let err = load_checkpoint(&weights, &device).unwrap_err().to_string();
+        assert!(err.contains("net.json") && err.contains("sidecar"), "{err}");
+        let err = load_checkpoint(&dir.path().join("none.bpk"), &device)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("none.bpk: ") && err.contains("no such file"),
+            "{err}"
+        );
     }
 }
