@@ -225,56 +225,55 @@ fn detect_gives_the_network_the_red_green_blue_a_geotiff_declares() {
     );
 }
 
-#[test]
-fn scenes_that_do_not_overlap_are_refused_naming_both() {
+/// Runs `detect` on two shared-data files, checks that it fails with every one of `texts`
+/// in its error and leaves no output folder behind.
+fn detect_is_refused(before: &str, after: &str, texts: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let joplin = data_file("joplin");
-    let before = joplin.join("pre/tile_1361-9136.tif");
-    let after = joplin.join("post/tile_31500-5137.tif");
+    let out_dir = dir.path().join("out");
     let out = common::run(
         &dir.path().join("unused.gpkg"),
         &[
             "detect",
-            before.to_str().unwrap(),
-            after.to_str().unwrap(),
+            data_file(before).to_str().unwrap(),
+            data_file(after).to_str().unwrap(),
             "-o",
-            dir.path().join("out").to_str().unwrap(),
+            out_dir.to_str().unwrap(),
         ],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    for name in [
-        "tile_1361-9136.tif",
-        "tile_31500-5137.tif",
-        "0 pixels have data",
-    ] {
-        assert!(stderr.contains(name), "{name} missing from: {stderr}");
+    for text in texts {
+        assert!(stderr.contains(text), "{text} missing from: {stderr}");
     }
+    assert!(
+        !out_dir.exists(),
+        "a refused pair left {}",
+        out_dir.display()
+    );
+}
+
+#[test]
+fn scenes_that_do_not_overlap_are_refused_naming_both() {
+    detect_is_refused(
+        "joplin/pre/tile_1361-9136.tif",
+        "joplin/post/tile_31500-5137.tif",
+        &[
+            "tile_1361-9136.tif",
+            "tile_31500-5137.tif",
+            "0 pixels have data",
+        ],
+    );
 }
 
 #[test]
 fn dates_with_different_bands_are_refused_naming_both_and_their_bands() {
-    let dir = tempfile::tempdir().unwrap();
-    let before = data_file("oscd/beihai/t1/B04.tif");
-    let after = data_file("naip-stack/m_4709963_se_14_1_20090818.tif");
-    let out = common::run(
-        &dir.path().join("unused.gpkg"),
+    detect_is_refused(
+        "oscd/beihai/t1/B04.tif",
+        "naip-stack/m_4709963_se_14_1_20090818.tif",
         &[
-            "detect",
-            before.to_str().unwrap(),
-            after.to_str().unwrap(),
-            "-o",
-            dir.path().join("out").to_str().unwrap(),
+            "B04.tif has 1 band but",
+            "m_4709963_se_14_1_20090818.tif has 4 bands",
+            "the same bands",
         ],
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    for text in [
-        "B04.tif has 1 band but",
-        "m_4709963_se_14_1_20090818.tif has 4 bands",
-        "the same bands",
-    ] {
-        assert!(stderr.contains(text), "{text} missing from: {stderr}");
-    }
-    assert!(!dir.path().join("out").exists(), "nothing is written");
 }
