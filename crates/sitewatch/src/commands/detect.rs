@@ -122,8 +122,8 @@ struct DetectReport {
 pub fn run(ctx: &Context, args: DetectArgs) -> Result<()> {
     let detector = args.method.detector()?;
     let rules = CleanupRules::default();
-    // A folder made here for a run that fails is removed again, so that a refused pair
-    // leaves no empty or half-written results behind.
+    // A folder made here for a pair that cannot be compared is removed again, so that a
+    // refused pair leaves no empty or half-written results behind.
     let created = !args.output.exists();
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("{}: cannot create the folder", args.output.display()))?;
