@@ -14,8 +14,14 @@ pub fn shipped_weights() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/changenet-v4.bpk")
 }
 
-/// The learned change network with its weights, on the CPU.
+/// The learned change network with its weights, on the CPU: one network, or several (an
+/// ensemble, say of seeds) whose probabilities are averaged.
 pub struct NetDetector {
+    members: Vec<Member>,
+}
+
+/// One network of a [`NetDetector`].
+struct Member {
     predictor: NetPredictor,
     info: CheckpointInfo,
     weights: PathBuf,
@@ -24,46 +30,91 @@ pub struct NetDetector {
 impl NetDetector {
     /// The network saved at `weights` (with its `.json` sidecar beside it).
     pub fn load(weights: &Path) -> Result<NetDetector, NetError> {
-        let device = Device::flex();
-        let (net, info) = load_checkpoint(weights, &device)?;
-        Ok(NetDetector {
-            predictor: NetPredictor::new(net, info.arch.clone(), device),
-            info,
-            weights: weights.to_path_buf(),
-        })
+        NetDetector::ensemble(&[weights.to_path_buf()])
     }
 
-    /// How the weights were made.
+    /// The mean of the networks saved at `weights` (each with its sidecar): an ensemble costs
+    /// a network's work per member, and its map varies less from one training to the next
+    /// than a single network's.
+    pub fn ensemble(weights: &[PathBuf]) -> Result<NetDetector, NetError> {
+        let device = Device::flex();
+        let mut members: Vec<Member> = Vec::with_capacity(weights.len());
+        for path in weights {
+            let (net, info) = load_checkpoint(path, &device)?;
+            let predictor = NetPredictor::new(net, info.arch.clone(), device.clone());
+            if let Some(first) = members.first() {
+                if predictor.bands() != first.predictor.bands() {
+                    return Err(NetError::Mismatch(format!(
+                        "{} takes {} bands but {} takes {}: an ensemble's networks must read \
+                         the same bands",
+                        path.display(),
+                        predictor.bands(),
+                        first.weights.display(),
+                        first.predictor.bands()
+                    )));
+                }
+            }
+            members.push(Member {
+                predictor,
+                info,
+                weights: path.clone(),
+            });
+        }
+        if members.is_empty() {
+            return Err(NetError::Mismatch(
+                "an ensemble needs at least one network".into(),
+            ));
+        }
+        Ok(NetDetector { members })
+    }
+
+    /// How the (first) network's weights were made.
     pub fn info(&self) -> &CheckpointInfo {
-        &self.info
+        &self.members[0].info
     }
 }
 
-/// The network fitted to one pair: each image's standardisation, gathered from all of it.
+/// The networks fitted to one pair: each image's standardisation, gathered from all of it
+/// (the same for every member: it depends on the image alone).
 struct FittedNet<'a> {
-    predictor: &'a NetPredictor,
+    members: &'a [Member],
     before: Standardisation,
     after: Standardisation,
 }
 
 impl FittedDetector for FittedNet<'_> {
     fn context(&self) -> usize {
-        self.predictor.context()
+        self.members
+            .iter()
+            .map(|m| m.predictor.context())
+            .max()
+            .unwrap_or(0)
     }
 
     fn alignment(&self) -> usize {
-        self.predictor.size_multiple()
+        self.members
+            .iter()
+            .map(|m| m.predictor.size_multiple())
+            .fold(1, least_common_multiple)
     }
 
     fn window_probability(&self, before: &Raster, after: &Raster) -> Result<Vec<f32>, DetectError> {
         check_pair(before, after)?;
         let (width, height) = (before.grid.width, before.grid.height);
-        let mut probability = self.predictor.predict_standardised(
-            &self.before.apply(before),
-            &self.after.apply(after),
-            width,
-            height,
-        );
+        let (before_standardised, after_standardised) =
+            (self.before.apply(before), self.after.apply(after));
+        let mut probability = vec![0.0f32; width * height];
+        for member in self.members {
+            let map = member.predictor.predict_standardised(
+                &before_standardised,
+                &after_standardised,
+                width,
+                height,
+            );
+            for (p, m) in probability.iter_mut().zip(map) {
+                *p += m / self.members.len() as f32;
+            }
+        }
         // Where either date has no data the network saw zeros: no evidence either way.
         let n = width * height;
         for raster in [before, after] {
@@ -80,25 +131,36 @@ impl FittedDetector for FittedNet<'_> {
     }
 }
 
+fn least_common_multiple(a: usize, b: usize) -> usize {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    a / x * b
+}
+
 impl ChangeDetector for NetDetector {
     fn method(&self) -> String {
         "net".to_string()
     }
 
     fn version(&self) -> String {
-        let name = self
-            .weights
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        format!(
-            "{name} (architecture v{}, {} steps, seed {})",
-            self.info.arch_version, self.info.steps, self.info.seed
-        )
+        let names: Vec<String> = self
+            .members
+            .iter()
+            .map(|m| {
+                let name = m.weights.file_stem().unwrap_or_default().to_string_lossy();
+                format!(
+                    "{name} (architecture v{}, {} steps, seed {})",
+                    m.info.arch_version, m.info.steps, m.info.seed
+                )
+            })
+            .collect();
+        names.join(" + ")
     }
 
     fn bands(&self) -> Option<usize> {
-        Some(self.predictor.bands())
+        Some(self.members[0].predictor.bands())
     }
 
     /// Gathers each image's band statistics (a pass over each, a strip at a time).
@@ -108,15 +170,15 @@ impl ChangeDetector for NetDetector {
         after: &dyn RasterSource,
     ) -> Result<Box<dyn FittedDetector + 'a>, DetectError> {
         check_pair(before, after)?;
-        if before.band_count() != self.predictor.bands() {
+        let bands = self.members[0].predictor.bands();
+        if before.band_count() != bands {
             return Err(DetectError::Network(format!(
-                "the images have {} bands but the network takes {} (pick them with --bands)",
+                "the images have {} bands but the network takes {bands} (pick them with --bands)",
                 before.band_count(),
-                self.predictor.bands()
             )));
         }
         Ok(Box::new(FittedNet {
-            predictor: &self.predictor,
+            members: &self.members,
             before: Standardisation::of_source(before)?,
             after: Standardisation::of_source(after)?,
         }))
@@ -125,5 +187,51 @@ impl ChangeDetector for NetDetector {
     /// The network is trained with a balanced loss, so 0.5 is its own decision boundary.
     fn threshold(&self, _histogram: &EvidenceHistogram) -> f32 {
         0.5
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::png_image::pixel_grid;
+    use raster::SampleType;
+
+    fn image(seed: usize) -> Raster {
+        let (w, h) = (48, 40);
+        Raster {
+            grid: pixel_grid(w, h),
+            band_count: 3,
+            data: (0..3 * w * h)
+                .map(|i| ((i * 37 + seed * 101) % 251) as f32)
+                .collect(),
+            nodata: None,
+            sample_type: SampleType::U8,
+        }
+    }
+
+    #[test]
+    fn an_ensemble_of_one_network_twice_maps_as_that_network() {
+        let (before, after) = (image(1), image(2));
+        let single = NetDetector::load(&shipped_weights()).unwrap();
+        let twice = NetDetector::ensemble(&[shipped_weights(), shipped_weights()]).unwrap();
+        let map = |detector: &NetDetector| {
+            let fitted = detector.fit(&before, &after).unwrap();
+            fitted.window_probability(&before, &after).unwrap()
+        };
+        let (one, two) = (map(&single), map(&twice));
+        assert!(one.iter().zip(&two).all(|(a, b)| (a - b).abs() < 1e-6));
+        assert!(twice.version().contains(" + "));
+    }
+
+    #[test]
+    fn an_ensemble_needs_a_network() {
+        assert!(NetDetector::ensemble(&[]).is_err());
+    }
+
+    #[test]
+    fn tiles_align_to_every_members_size_multiple() {
+        assert_eq!(least_common_multiple(16, 32), 32);
+        assert_eq!(least_common_multiple(1, 16), 16);
+        assert_eq!(least_common_multiple(6, 4), 12);
     }
 }

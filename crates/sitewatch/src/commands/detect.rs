@@ -26,9 +26,11 @@ pub struct Method {
     /// The change method.
     #[arg(long, value_enum, default_value_t = MethodName::Imad)]
     method: MethodName,
-    /// The network's weights (with `--method net`; default: the shipped weights).
+    /// The network's weights (with `--method net`; default: the shipped weights). Given more
+    /// than once, the networks' probabilities are averaged (an ensemble, at a network's work
+    /// per member).
     #[arg(long, value_name = "FILE")]
-    weights: Option<PathBuf>,
+    weights: Vec<PathBuf>,
     /// The bands to compare, counted from 1, in order. Default: all of them for iMAD; for the
     /// network, which takes red, green, blue, those the imagery declares so (a GeoTIFF's colour
     /// interpretation, an OSCD city's B04 B03 B02), else all. `--bands 3,2,1` for
@@ -60,19 +62,28 @@ impl Method {
         match self.method {
             MethodName::Imad => Ok(None),
             MethodName::Net => {
-                let path = self
-                    .weights
-                    .clone()
-                    .unwrap_or_else(detect::net::shipped_weights);
-                let hash = catalog::SceneFile::hash(&path, "weights")?.sha256;
-                let name = path.file_name().unwrap_or_default().to_string_lossy();
-                Ok(Some(format!("{name} sha256:{hash}")))
+                let mut versions = Vec::new();
+                for path in self.network_weights() {
+                    let hash = catalog::SceneFile::hash(&path, "weights")?.sha256;
+                    let name = path.file_name().unwrap_or_default().to_string_lossy();
+                    versions.push(format!("{name} sha256:{hash}"));
+                }
+                Ok(Some(versions.join(" + ")))
             }
         }
     }
 
+    /// The weights `--method net` runs: those given, else the shipped ones.
+    fn network_weights(&self) -> Vec<PathBuf> {
+        if self.weights.is_empty() {
+            vec![detect::net::shipped_weights()]
+        } else {
+            self.weights.clone()
+        }
+    }
+
     pub fn detector(&self) -> Result<Box<dyn ChangeDetector>> {
-        match (self.method, &self.weights) {
+        match (self.method, self.weights.first()) {
             (MethodName::Imad, None) => Ok(Box::new(Imad::default())),
             (MethodName::Imad, Some(w)) => {
                 bail!(
@@ -80,10 +91,9 @@ impl Method {
                     w.display()
                 )
             }
-            (MethodName::Net, weights) => {
-                let path = weights.clone().unwrap_or_else(detect::net::shipped_weights);
-                Ok(Box::new(detect::net::NetDetector::load(&path)?))
-            }
+            (MethodName::Net, _) => Ok(Box::new(detect::net::NetDetector::ensemble(
+                &self.network_weights(),
+            )?)),
         }
     }
 }
