@@ -18,7 +18,7 @@
 //!    (change is symmetric, so the label stays);
 //! 4. independent **photometric jitter** of each date: per-channel gain, offset and gamma, a
 //!    smooth illumination ramp, sometimes a slight blur (another sensor's point spread), and
-//!    noise; when asked for, a colour jitter too (saturation and a mixing of the bands);
+//!    noise;
 //! 5. per-crop standardisation, as at inference.
 
 use raster::Raster;
@@ -52,12 +52,6 @@ pub struct AugmentConfig {
     /// pair alike, so a set of many pairs outweighs one of few).
     #[serde(default)]
     pub balance_sets: bool,
-    /// Strength of the colour jitter of each date: 0 turns it off (the shipped recipe), 1
-    /// scales saturation by up to 2x either way and mixes each band with up to 15 % of each
-    /// other. Per-band standardisation cancels gain and offset but not this: it stands for
-    /// what the seasons and another sensor's colours do to unchanged ground.
-    #[serde(default)]
-    pub colour_jitter: f32,
 }
 
 impl Default for AugmentConfig {
@@ -71,7 +65,6 @@ impl Default for AugmentConfig {
             building_probability: 0.5,
             removal_probability: 0.5,
             balance_sets: false,
-            colour_jitter: 0.0,
         }
     }
 }
@@ -577,9 +570,6 @@ impl<'a> Augmenter<'a> {
         );
         let noise = rng.range(0.0, 0.03) * strength;
         let blur = rng.chance(0.3 * strength);
-        if self.config.colour_jitter > 0.0 {
-            self.mix_colours(image, n, rng);
-        }
         for plane in image.chunks_exact_mut(n) {
             let channel_gain = gain * spread(rng, 0.1);
             let channel_gamma = gamma * spread(rng, 0.1);
@@ -595,35 +585,6 @@ impl<'a> Augmenter<'a> {
                 let ramp = 1.0 + ramp_x * (x - 0.5) + ramp_y * (y - 0.5);
                 let base = (*v / 255.0).clamp(0.0, 1.0).powf(channel_gamma);
                 *v = base * channel_gain * ramp + channel_offset + noise * rng.normal();
-            }
-        }
-    }
-
-    /// The colour jitter of one date (values 0-255): each pixel's bands are pulled towards or
-    /// pushed away from their mean (saturation) and mixed by a random matrix near the
-    /// identity, whose rows sum to 1 so that grey stays grey.
-    fn mix_colours(&self, image: &mut [f32], n: usize, rng: &mut SplitMix64) {
-        let bands = image.len() / n;
-        let strength = self.config.colour_jitter;
-        let saturation = (rng.range(-0.7, 0.7) * strength).exp();
-        let mut mixing = vec![0.0f32; bands * bands];
-        for (b, row) in mixing.chunks_exact_mut(bands).enumerate() {
-            for (c, m) in row.iter_mut().enumerate() {
-                if c != b {
-                    *m = rng.range(-0.15, 0.15) * strength;
-                }
-            }
-            row[b] = 1.0 - row.iter().sum::<f32>();
-        }
-        let mut pixel = vec![0.0f32; bands];
-        for i in 0..n {
-            for (b, p) in pixel.iter_mut().enumerate() {
-                *p = image[b * n + i];
-            }
-            let mean = pixel.iter().sum::<f32>() / bands as f32;
-            for (b, row) in mixing.chunks_exact(bands).enumerate() {
-                let mixed: f32 = row.iter().zip(&pixel).map(|(m, p)| m * p).sum();
-                image[b * n + i] = (mean + saturation * (mixed - mean)).clamp(0.0, 255.0);
             }
         }
     }
@@ -712,32 +673,6 @@ mod tests {
                 label,
             },
         }
-    }
-
-    #[test]
-    fn colour_jitter_keeps_grey_grey_and_moves_colours() {
-        let config = AugmentConfig {
-            colour_jitter: 1.0,
-            ..AugmentConfig::default()
-        };
-        let augmenter = Augmenter::new(&[], &[], config);
-        // Two pixels of three bands: a grey one and a saturated red one.
-        let original = vec![90.0, 200.0, 90.0, 20.0, 90.0, 20.0];
-        let mut moved = 0;
-        let mut rng = SplitMix64::new(7);
-        for _ in 0..20 {
-            let mut image = original.clone();
-            augmenter.mix_colours(&mut image, 2, &mut rng);
-            for b in 0..3 {
-                assert!((image[2 * b] - 90.0).abs() < 1e-3, "grey moved: {image:?}");
-            }
-            let red = [image[1], image[3], image[5]];
-            if (red[0] - 200.0).abs() > 5.0 || (red[1] - 20.0).abs() > 5.0 {
-                moved += 1;
-            }
-            assert!(red.iter().all(|v| (0.0..=255.0).contains(v)));
-        }
-        assert!(moved >= 15, "the red pixel moved in only {moved} of 20 draws");
     }
 
     #[test]

@@ -49,11 +49,6 @@ pub struct TrainArgs {
     /// Share of the crops made from the `--buildings` tiles rather than the labelled pairs.
     #[arg(long, default_value_t = shipped().augment.building_probability, value_name = "P", value_parser = probability)]
     building_share: f32,
-    /// Strength of each date's colour jitter (saturation and a mixing of the bands, which
-    /// per-band standardisation does not undo): 0 turns it off, 1 scales saturation by up to
-    /// 2x either way and mixes each band with up to 15 % of each other.
-    #[arg(long, default_value_t = shipped().augment.colour_jitter, value_name = "S")]
-    colour_jitter: f32,
     /// How a labelled crop's pair is drawn: `set` draws its set first, every set alike, then
     /// one of its pairs; `pair` draws every pair alike, so sets of many pairs outweigh sets of
     /// few.
@@ -160,7 +155,6 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
     config.augment.scale_range = (args.scales.smallest, args.scales.largest);
     config.augment.building_probability = args.building_share;
     config.augment.balance_sets = args.sample_by == SampleBy::Set;
-    config.augment.colour_jitter = args.colour_jitter;
     config.steps = args.steps;
     config.output = Some(args.output.clone());
     let bar = ctx.progress(args.steps as u64, "training");
