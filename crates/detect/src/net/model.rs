@@ -13,9 +13,7 @@
 //! - **Light decoder**: one conv on the deepest difference, then at each finer scale a nearest
 //!   2x upsampling, concatenation with that scale's difference and one 3x3 conv. The output is
 //!   a 1-channel logit at half resolution, bilinearly upsampled to the input size (change
-//!   boundaries in the labels are not sharper than 2 px at the GSDs of interest). Optionally
-//!   ([`NetArch::full_resolution`]) the first stage keeps the full resolution, and so do the
-//!   finest difference, the last decoder conv and the logit.
+//!   boundaries in the labels are not sharper than 2 px at the GSDs of interest).
 //! - conv + BatchNorm + ReLU everywhere (the BatchNorm folds into the conv at inference).
 //! - **Optional building decoder** ([`NetArch::building_head`]): the change decoder's shape,
 //!   reading each date's own features, says where a building stands at each date; the change
@@ -53,11 +51,6 @@ pub struct NetArch {
     /// ([`ChangeNet::probability`]). Absent from checkpoints made before it existed.
     #[serde(default)]
     pub building_head: bool,
-    /// Whether the first encoder stage keeps the full resolution (a stride-1 conv) instead of
-    /// halving it, so that the finest difference and the decoder's last conv, and the output,
-    /// are at the input's own resolution. Absent from checkpoints made before it existed.
-    #[serde(default)]
-    pub full_resolution: bool,
 }
 
 impl Default for NetArch {
@@ -68,7 +61,6 @@ impl Default for NetArch {
             encoder: vec![16, 24, 48, 96],
             decoder: vec![48, 32, 16, 8],
             building_head: false,
-            full_resolution: false,
         }
     }
 }
@@ -95,30 +87,9 @@ impl NetArch {
         Ok(())
     }
 
-    /// Input height and width must be multiples of this (2 to the number of strided
-    /// stages): the spacing of the deepest stage.
+    /// Input height and width must be multiples of this (`2^stages`).
     pub fn size_multiple(&self) -> usize {
-        self.spacing(self.encoder.len() - 1)
-    }
-
-    /// Input pixels between neighbouring outputs of encoder stage `stage` (1 for a
-    /// full-resolution first stage, then doubling).
-    fn spacing(&self, stage: usize) -> usize {
-        1 << (stage + 1 - usize::from(self.full_resolution))
-    }
-
-    /// The spacing that encoder stage `stage` reads.
-    fn input_spacing(&self, stage: usize) -> usize {
-        if stage == 0 {
-            1
-        } else {
-            self.spacing(stage - 1)
-        }
-    }
-
-    /// The stride of encoder stage `stage`'s first conv.
-    fn stride(&self, stage: usize) -> usize {
-        self.spacing(stage) / self.input_spacing(stage)
+        1 << self.encoder.len()
     }
 
     /// How far, in input pixels, an output pixel sees: the receptive-field radius of the
@@ -127,16 +98,13 @@ impl NetArch {
     /// upsamplings' sub-cell offsets are not counted (windowed and whole runs are compared in
     /// `windowed`'s tests).
     pub fn reach(&self) -> usize {
-        // Encoder stage `s` reads its input's spacing with its first conv and its own with its
-        // second.
+        // Encoder stage `s` reads spacing 2^s with its strided conv and 2^(s+1) with its second.
         let encoder: usize = (0..self.encoder.len())
-            .map(|stage| {
-                self.input_spacing(stage) + if stage > 0 { self.spacing(stage) } else { 0 }
-            })
+            .map(|stage| (1 << stage) + if stage > 0 { 1 << (stage + 1) } else { 0 })
             .sum();
         // Decoder conv `j` works at encoder stage `len - 1 - j`'s output spacing.
         let decoder: usize = (0..self.decoder.len())
-            .map(|j| self.spacing(self.encoder.len() - 1 - j))
+            .map(|j| 1 << (self.encoder.len() - j))
             .sum();
         encoder + decoder
     }
@@ -146,8 +114,8 @@ impl NetArch {
     /// upsampling add well under 1 % and are not counted).
     pub fn flops_per_pixel(&self) -> f64 {
         let conv = |cin: usize, cout: usize, k: usize, stage: usize| -> f64 {
-            // A conv at stage `stage` produces one output per spacing^2 input pixels.
-            2.0 * (k * k * cin * cout) as f64 / (self.spacing(stage) as f64).powi(2)
+            // A conv at stage `stage` produces one output per 4^(stage+1) input pixels.
+            2.0 * (k * k * cin * cout) as f64 / 4f64.powi(stage as i32 + 1)
         };
         let mut encoder = 0.0;
         let mut cin = self.bands;
@@ -224,8 +192,8 @@ impl ConvBlock {
     }
 }
 
-/// One encoder stage: a strided conv that halves the resolution (or, for a full-resolution
-/// first stage, keeps it), then (after the first stage) a conv at that resolution.
+/// One encoder stage: a strided conv that halves the resolution, then (after the first
+/// stage) a conv at that resolution.
 #[derive(Module, Debug)]
 pub struct EncoderStage {
     down: ConvBlock,
@@ -251,8 +219,8 @@ impl EncoderStage {
 
 /// The decoder path shared by the change and building decoders: `blocks[0]` on the deepest
 /// features, then at each finer scale a nearest 2x upsampling, concatenation with that scale's
-/// features and the next block; `head` makes one logit at the finest stage's resolution,
-/// bilinearly upsampled to `[height, width]`.
+/// features and the next block; `head` makes one logit at half resolution, bilinearly
+/// upsampled to `[height, width]`.
 fn decode(
     blocks: &[ConvBlock],
     head: &Conv2d,
@@ -344,7 +312,7 @@ impl ChangeNet {
             .iter()
             .enumerate()
             .map(|(stage, &width)| {
-                let down = ConvBlock::new(cin, width, arch.stride(stage), device);
+                let down = ConvBlock::new(cin, width, 2, device);
                 cin = width;
                 EncoderStage {
                     down,
@@ -458,7 +426,6 @@ mod tests {
             encoder: vec![16],
             decoder: vec![8],
             building_head: false,
-            full_resolution: false,
         };
         let expected =
             2.0 * (2.0 * 27.0 * 16.0 / 4.0) + 2.0 * 9.0 * 16.0 * 8.0 / 4.0 + 2.0 * 8.0 / 4.0;
@@ -469,7 +436,6 @@ mod tests {
             encoder: vec![16, 32],
             decoder: vec![8, 4],
             building_head: false,
-            full_resolution: false,
         };
         let expected = 2.0 * (2.0 * 27.0 * 16.0 / 4.0)
             + 2.0 * (2.0 * 9.0 * (16.0 * 32.0 + 32.0 * 32.0) / 16.0)
@@ -497,47 +463,10 @@ mod tests {
             encoder: vec![16],
             decoder: vec![8],
             building_head: false,
-            full_resolution: false,
         };
         assert_eq!(one_stage.reach(), 1 + 2);
         // Encoder 1 + (2 + 4) + (4 + 8) + (8 + 16), decoder 16 + 8 + 4 + 2.
         assert_eq!(NetArch::default().reach(), 43 + 30);
-    }
-
-    #[test]
-    fn a_full_resolution_first_stage_keeps_the_input_spacing() {
-        let arch = NetArch {
-            bands: 3,
-            encoder: vec![8, 16],
-            decoder: vec![8, 4],
-            building_head: false,
-            full_resolution: true,
-        };
-        // Stage 0 at spacing 1, stage 1 strided to 2: inputs need a multiple of 2.
-        assert_eq!(arch.size_multiple(), 2);
-        // Encoder 1 + (1 + 2), decoder 2 + 1.
-        assert_eq!(arch.reach(), 4 + 3);
-        let expected = 2.0 * (2.0 * 27.0 * 8.0)
-            + 2.0 * (2.0 * 9.0 * (8.0 * 16.0 + 16.0 * 16.0) / 4.0)
-            + 2.0 * 9.0 * 16.0 * 8.0 / 4.0
-            + 2.0 * 9.0 * (8.0 + 8.0) * 4.0
-            + 2.0 * 4.0;
-        assert!((arch.flops_per_pixel() - expected).abs() < 1e-9);
-        let _rng = crate::net::BURN_RNG
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let device = Device::flex();
-        device.seed(6);
-        let net = ChangeNet::new(&arch, &device).valid();
-        let a = Tensor::<4>::random([1, 3, 18, 22], Distribution::Normal(0.0, 1.0), &device);
-        let b = Tensor::<4>::random([1, 3, 18, 22], Distribution::Normal(0.0, 1.0), &device);
-        let ab = net.forward(a.clone(), b.clone());
-        assert_eq!(ab.dims(), [1, 1, 18, 22]);
-        let diff: f32 = (ab - net.forward(b, a)).abs().max().into_scalar();
-        assert!(
-            diff < 1e-5,
-            "BEFORE/AFTER swap changed the output by {diff}"
-        );
     }
 
     #[test]

@@ -61,11 +61,6 @@ pub struct TrainArgs {
     /// Channels of the decoder's convs, deepest first, one per encoder stage.
     #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "N,N,..", default_values_t = shipped().arch.decoder)]
     decoder: Vec<usize>,
-    /// Keep the first encoder stage at the input's full resolution (a stride-1 conv), so that
-    /// the finest difference and the output are at full resolution too (give the encoder a
-    /// stage more, e.g. `--encoder 8,16,24,48,96 --decoder 48,32,16,8,8`).
-    #[arg(long)]
-    full_resolution: bool,
     /// Add a building decoder, taught by the `--buildings` footprints, and count a change only
     /// where a building stands at one date or the other (not on open ground).
     #[arg(long)]
@@ -148,7 +143,6 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
     config.arch.encoder = args.encoder;
     config.arch.decoder = args.decoder;
     config.arch.building_head = args.building_head;
-    config.arch.full_resolution = args.full_resolution;
     for (dir, footprints) in args.buildings.iter().zip(&args.footprints) {
         config.buildings.extend(building_scenes(dir, footprints)?);
     }
