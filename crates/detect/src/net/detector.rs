@@ -33,9 +33,9 @@ impl NetDetector {
         NetDetector::ensemble(&[weights.to_path_buf()])
     }
 
-    /// The mean of the networks saved at `weights` (each with its sidecar): an ensemble costs
-    /// a network's work per member, and its map varies less from one training to the next
-    /// than a single network's.
+    /// The mean of the networks saved at `weights` (each with its sidecar), say of one recipe
+    /// trained at several seeds: no single training's draw decides the map, at a network's
+    /// work per member.
     pub fn ensemble(weights: &[PathBuf]) -> Result<NetDetector, NetError> {
         let device = Device::flex();
         let mut members: Vec<Member> = Vec::with_capacity(weights.len());
@@ -44,7 +44,7 @@ impl NetDetector {
             let predictor = NetPredictor::new(net, info.arch.clone(), device.clone());
             if let Some(first) = members.first() {
                 if predictor.bands() != first.predictor.bands() {
-                    return Err(NetError::Mismatch(format!(
+                    return Err(NetError::Ensemble(format!(
                         "{} takes {} bands but {} takes {}: an ensemble's networks must read \
                          the same bands",
                         path.display(),
@@ -61,9 +61,7 @@ impl NetDetector {
             });
         }
         if members.is_empty() {
-            return Err(NetError::Mismatch(
-                "an ensemble needs at least one network".into(),
-            ));
+            return Err(NetError::Ensemble("no network given".into()));
         }
         Ok(NetDetector { members })
     }

@@ -61,6 +61,9 @@ pub enum NetError {
     /// The inputs do not fit each other or the network (size, band count).
     #[error("the rasters do not match: {0}")]
     Mismatch(String),
+    /// Networks given as an ensemble cannot be combined (none, or different band counts).
+    #[error("the networks cannot be averaged: {0}")]
+    Ensemble(String),
 }
 
 /// Serialises the tests that seed or draw from burn's random generator, which is shared by the
