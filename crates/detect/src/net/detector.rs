@@ -37,6 +37,9 @@ impl NetDetector {
     /// trained at several seeds: no single training's draw decides the map, at a network's
     /// work per member.
     pub fn ensemble(weights: &[PathBuf]) -> Result<NetDetector, NetError> {
+        if weights.is_empty() {
+            return Err(NetError::Ensemble("no network given".into()));
+        }
         let device = Device::flex();
         let mut members: Vec<Member> = Vec::with_capacity(weights.len());
         for path in weights {
@@ -59,9 +62,6 @@ impl NetDetector {
                 info,
                 weights: path.clone(),
             });
-        }
-        if members.is_empty() {
-            return Err(NetError::Ensemble("no network given".into()));
         }
         Ok(NetDetector { members })
     }
@@ -101,17 +101,26 @@ impl FittedDetector for FittedNet<'_> {
         let (width, height) = (before.grid.width, before.grid.height);
         let (before_standardised, after_standardised) =
             (self.before.apply(before), self.after.apply(after));
-        let mut probability = vec![0.0f32; width * height];
-        for member in self.members {
-            let map = member.predictor.predict_standardised(
+        let map = |member: &Member| {
+            member.predictor.predict_standardised(
                 &before_standardised,
                 &after_standardised,
                 width,
                 height,
-            );
-            for (p, m) in probability.iter_mut().zip(map) {
-                *p += m / self.members.len() as f32;
+            )
+        };
+        // A single network's map is used as it is; an ensemble's members are summed into the
+        // first's and scaled once.
+        let mut probability = map(&self.members[0]);
+        let others = &self.members[1..];
+        if !others.is_empty() {
+            for member in others {
+                for (p, m) in probability.iter_mut().zip(map(member)) {
+                    *p += m;
+                }
             }
+            let scale = 1.0 / self.members.len() as f32;
+            probability.iter_mut().for_each(|p| *p *= scale);
         }
         // Where either date has no data the network saw zeros: no evidence either way.
         let n = width * height;

@@ -56,8 +56,9 @@ impl Method {
         }
     }
 
-    /// What identifies the model a method runs: the SHA-256 of the network's weights (none
-    /// for iMAD, which has no model), so that new weights make earlier comparisons stale.
+    /// What identifies the model a method runs: the name and SHA-256 of each network's
+    /// weights, joined by " + " for an ensemble (none for iMAD, which has no model), so that
+    /// new weights make earlier comparisons stale.
     pub fn model_version(&self) -> Result<Option<String>> {
         match self.method {
             MethodName::Imad => Ok(None),
