@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use detect::{evaluate, CleanupRules, Imad, OscdFolder, PairSource, PngPairFolder};
+use detect::{evaluate, CleanupRules, Imad, ImagePairFolder, OscdFolder, PairSource};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sets: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut summary = Vec::new();
     for set in &sets {
         let source: Box<dyn PairSource> = if set.join("A").is_dir() {
-            Box::new(PngPairFolder::open(set)?)
+            Box::new(ImagePairFolder::open(set)?)
         } else {
             Box::new(OscdFolder::open(set)?)
         };

@@ -2,8 +2,8 @@
 //! set, at the detector's own default threshold (never tuned on the set), after the same
 //! clean-up that makes change objects.
 //!
-//! Where the pairs come from is a [`PairSource`]: [`PngPairFolder`] reads the `A/`, `B/`,
-//! `label/` PNG layout; georeferenced sets (OSCD) plug in the same way.
+//! Where the pairs come from is a [`PairSource`]: [`ImagePairFolder`] reads the `A/`, `B/`,
+//! `label/` layout of PNG, JPEG or TIFF images; georeferenced sets (OSCD) plug in the same way.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,8 +13,8 @@ use serde::Serialize;
 use raster::Raster;
 
 use crate::change_map::{ChangeDetector, DetectError};
+use crate::image_file::{read_image, read_label, ImageError, ImageFormat};
 use crate::objects::{clean_mask, CleanupRules};
-use crate::png_image::{read_png, read_png_label, PngError};
 
 /// Why an evaluation could not be done.
 #[derive(Debug, thiserror::Error)]
@@ -22,9 +22,9 @@ pub enum EvalError {
     /// The folder does not have the expected layout.
     #[error("{}: not a change-pair folder: {reason}", path.display())]
     NotAPairFolder { path: PathBuf, reason: String },
-    /// A PNG of a pair could not be read.
+    /// An image of a pair could not be read.
     #[error(transparent)]
-    Png(#[from] PngError),
+    Image(#[from] ImageError),
     /// A label does not match its images in size.
     #[error("pair {name}: the label is {label_width}x{label_height} but the images are {width}x{height}")]
     LabelSize {
@@ -72,19 +72,21 @@ pub trait PairSource {
     }
 }
 
-/// A folder with `A/` (before), `B/` (after) and `label/` (change > 127) PNGs of the same
-/// file names.
+/// A folder with `A/` (before), `B/` (after) and `label/` (change > 127) images of the same
+/// file names: PNG, JPEG or TIFF (see [`ImageFormat`]). A label may also have the same stem
+/// with another of those extensions (`A/0001.jpg` with `label/0001.png`), as some sets ship
+/// lossless labels beside JPEG images.
 #[derive(Debug, Clone)]
-pub struct PngPairFolder {
+pub struct ImagePairFolder {
     /// The folder holding `A/`, `B/` and `label/`.
     pub root: PathBuf,
     /// The pair file names (from `A/`, sorted); trim it to evaluate a subset.
     pub names: Vec<String>,
 }
 
-impl PngPairFolder {
+impl ImagePairFolder {
     /// Opens a pair folder and lists its pairs.
-    pub fn open(root: &Path) -> Result<PngPairFolder, EvalError> {
+    pub fn open(root: &Path) -> Result<ImagePairFolder, EvalError> {
         let not_pairs = |reason: String| EvalError::NotAPairFolder {
             path: root.to_path_buf(),
             reason,
@@ -99,27 +101,57 @@ impl PngPairFolder {
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.to_ascii_lowercase().ends_with(".png"))
+            .filter(|n| ImageFormat::of(Path::new(n)).is_some())
             .collect();
         names.sort();
         if names.is_empty() {
-            return Err(not_pairs("A/ holds no PNG".to_string()));
+            return Err(not_pairs(format!(
+                "A/ holds no image ({})",
+                ImageFormat::EXTENSIONS
+            )));
         }
-        Ok(PngPairFolder {
+        Ok(ImagePairFolder {
             root: root.to_path_buf(),
             names,
         })
     }
+
+    /// The label of pair `name`: `label/name`, or else the one file of `label/` with its stem
+    /// and an image extension.
+    fn label_path(&self, name: &str) -> Result<PathBuf, EvalError> {
+        let label_dir = self.root.join("label");
+        let same_name = label_dir.join(name);
+        if same_name.is_file() {
+            return Ok(same_name);
+        }
+        let stem = Path::new(name).file_stem();
+        let mut same_stem = std::fs::read_dir(&label_dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.file_stem() == stem && ImageFormat::of(p).is_some());
+        match (same_stem.next(), same_stem.next()) {
+            (Some(path), None) => Ok(path),
+            (None, _) => Err(EvalError::Load {
+                name: name.to_string(),
+                reason: "label/ has no file of that name or stem".to_string(),
+            }),
+            (Some(_), Some(_)) => Err(EvalError::Load {
+                name: name.to_string(),
+                reason: "label/ has several files of that stem and none of that name".to_string(),
+            }),
+        }
+    }
 }
 
-impl PairSource for PngPairFolder {
+impl PairSource for ImagePairFolder {
     fn names(&self) -> Vec<String> {
         self.names.clone()
     }
 
     fn load(&self, name: &str) -> Result<LabelledPair, EvalError> {
-        let before = read_png(&self.root.join("A").join(name))?;
-        let after = read_png(&self.root.join("B").join(name))?;
+        let before = read_image(&self.root.join("A").join(name))?;
+        let after = read_image(&self.root.join("B").join(name))?;
         let size = |r: &Raster| (r.grid.width, r.grid.height, r.band_count);
         if size(&after) != size(&before) {
             let ((w, h, b), (bw, bh, bb)) = (size(&after), size(&before));
@@ -128,8 +160,7 @@ impl PairSource for PngPairFolder {
                 reason: format!("B/ is {w}x{h} with {b} bands but A/ is {bw}x{bh} with {bb}"),
             });
         }
-        let (label, label_width, label_height) =
-            read_png_label(&self.root.join("label").join(name))?;
+        let (label, label_width, label_height) = read_label(&self.label_path(name)?)?;
         let (width, height) = (before.grid.width, before.grid.height);
         if (label_width, label_height) != (width, height) {
             return Err(EvalError::LabelSize {
@@ -303,7 +334,8 @@ pub fn evaluate(
 mod tests {
     use super::*;
     use crate::imad::Imad;
-    use crate::png_image::tests::write_png;
+    use crate::image_file::jpeg::tests::RED_24X8;
+    use crate::image_file::png::tests::write_png;
 
     #[test]
     fn confusion_measures_are_consistent() {
@@ -329,7 +361,7 @@ mod tests {
     #[test]
     fn evaluates_a_levir_pair_and_the_empty_one() {
         let root = testkit::shared_data().join("changepairs/levir");
-        let mut folder = PngPairFolder::open(&root).unwrap();
+        let mut folder = ImagePairFolder::open(&root).unwrap();
         folder
             .names
             .retain(|n| n == "test_2_0000_0000.png" || n == "train_386_0512_0768.png");
@@ -371,15 +403,51 @@ mod tests {
             let path = dir.path().join(folder).join("p.png");
             write_png(&path, side, side, png::ColorType::Grayscale, &pixels, None);
         }
-        let folder = PngPairFolder::open(dir.path()).unwrap();
+        let folder = ImagePairFolder::open(dir.path()).unwrap();
         let err = folder.load("p.png").unwrap_err().to_string();
         assert!(err.contains("p.png") && err.contains("B/ is 3x3"), "{err}");
     }
 
     #[test]
+    fn jpeg_images_find_their_label_by_stem_and_an_unclear_label_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for folder in ["A", "B", "label"] {
+            std::fs::create_dir(dir.path().join(folder)).unwrap();
+        }
+        for folder in ["A", "B"] {
+            std::fs::write(dir.path().join(folder).join("p.jpg"), RED_24X8).unwrap();
+        }
+        let mut label = vec![0u8; 24 * 8];
+        label[30] = 255;
+        let label_png = dir.path().join("label/p.png");
+        write_png(&label_png, 24, 8, png::ColorType::Grayscale, &label, None);
+        let folder = ImagePairFolder::open(dir.path()).unwrap();
+        assert_eq!(folder.names, ["p.jpg"]);
+        let pair = folder.load("p.jpg").unwrap();
+        assert_eq!(pair.before.band_count, 3);
+        assert_eq!(pair.label.iter().filter(|&&c| c).count(), 1);
+        assert!(pair.label[30]);
+
+        std::fs::copy(&label_png, dir.path().join("label/p.tiff")).unwrap();
+        let err = folder.load("p.jpg").unwrap_err().to_string();
+        assert!(
+            err.contains("p.jpg") && err.contains("several files"),
+            "{err}"
+        );
+        for stale in ["p.png", "p.tiff"] {
+            std::fs::remove_file(dir.path().join("label").join(stale)).unwrap();
+        }
+        let err = folder.load("p.jpg").unwrap_err().to_string();
+        assert!(
+            err.contains("p.jpg") && err.contains("no file of that name"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn missing_folders_are_named() {
         let dir = tempfile::tempdir().unwrap();
-        let err = PngPairFolder::open(dir.path()).unwrap_err().to_string();
+        let err = ImagePairFolder::open(dir.path()).unwrap_err().to_string();
         assert!(err.contains("no A/ folder"), "{err}");
     }
 }

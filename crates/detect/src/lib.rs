@@ -41,12 +41,12 @@ pub mod chi_square;
 pub mod components;
 pub mod eval;
 pub mod imad;
+pub mod image_file;
 mod linalg;
 pub mod morphology;
 pub mod net;
 pub mod objects;
 pub mod oscd;
-pub mod png_image;
 pub mod polygonize;
 mod strips;
 pub mod threshold;
@@ -60,15 +60,15 @@ pub use change_map::{check_pair, ChangeDetector, ChangeMap, DetectError, FittedD
 pub use chi_square::{chi_square_cdf, chi_square_sf};
 pub use components::Components;
 pub use eval::{
-    evaluate, Confusion, EvalError, EvalReport, LabelledPair, PairSource, PngPairFolder,
+    evaluate, Confusion, EvalError, EvalReport, ImagePairFolder, LabelledPair, PairSource,
 };
 pub use imad::{Imad, ImadOutcome};
+pub use image_file::{read_image, read_label, ImageError, ImageFormat};
 pub use objects::{
     changes_of_mask, clean, clean_mask, extract_changes, pixel_area_m2, Change, CleanupRules,
     Direction, MinArea,
 };
 pub use oscd::{OscdFolder, OSCD_BANDS};
-pub use png_image::{pixel_grid, read_png, read_png_label, PngError};
 pub use polygonize::{polygonize, Polygon};
 pub use threshold::{otsu_log_evidence, EvidenceHistogram};
 pub use windowed::{detect_to_geotiffs, ProbabilityWindows, WindowedDetection};

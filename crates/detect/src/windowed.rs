@@ -210,8 +210,8 @@ pub fn detect_to_geotiffs(
 mod tests {
     use super::*;
     use crate::imad::Imad;
+    use crate::image_file::read_image;
     use crate::net::{shipped_weights, NetDetector};
-    use crate::png_image::read_png;
     use crate::test_scenes::painted_square_pair;
 
     /// Reads `source` in windows of `side` x `side` pixels into one row-major plane.
@@ -249,8 +249,8 @@ mod tests {
     #[test]
     fn net_by_windows_is_net_whole_within_tolerance() {
         let set = testkit::shared_data().join("changepairs/airchange-szada");
-        let before = read_png(&set.join("A/szada_1.png")).unwrap();
-        let after = read_png(&set.join("B/szada_1.png")).unwrap();
+        let before = read_image(&set.join("A/szada_1.png")).unwrap();
+        let after = read_image(&set.join("B/szada_1.png")).unwrap();
         let net = NetDetector::load(&shipped_weights()).unwrap();
         let whole = net.probability(&before, &after).unwrap().probability;
         let fitted = net.fit(&before, &after).unwrap();

@@ -116,6 +116,21 @@ impl Grid {
         }
     }
 
+    /// The grid of an unreferenced image (a PNG or JPEG, a TIFF whose georeferencing does not
+    /// matter): no CRS (an empty definition) and GDAL's default transform, under which map
+    /// coordinates are pixel coordinates.
+    pub fn unreferenced(width: usize, height: usize) -> Self {
+        Grid::new(
+            Crs {
+                epsg: None,
+                proj4: String::new(),
+            },
+            GeoTransform([0.0, 1.0, 0.0, 0.0, 0.0, 1.0]),
+            width,
+            height,
+        )
+    }
+
     /// The window that covers the whole grid.
     pub fn full_window(&self) -> Window {
         Window::new(0, 0, self.width, self.height)

@@ -277,3 +277,51 @@ fn dates_with_different_bands_are_refused_naming_both_and_their_bands() {
         ],
     );
 }
+
+#[test]
+fn eval_reads_tiff_and_jpeg_sets_as_it_reads_png_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.gpkg");
+    let dsifn = data_file("changepairs/dsifn");
+    // Two DSIFN pairs as given (PNG), as TIFFs, and as JPEG images with PNG labels, written
+    // by GDAL.
+    let pairs = ["0_2", "1_1"];
+    let (png, tif, jpg) = (
+        dir.path().join("png"),
+        dir.path().join("tif"),
+        dir.path().join("jpg"),
+    );
+    for folder in ["A", "B", "label"] {
+        for set in [&png, &tif, &jpg] {
+            std::fs::create_dir_all(set.join(folder)).unwrap();
+        }
+        for pair in pairs {
+            let source = dsifn.join(folder).join(format!("{pair}.png"));
+            std::fs::copy(&source, png.join(folder).join(format!("{pair}.png"))).unwrap();
+            let convert = |format: &str, target: std::path::PathBuf| {
+                let (source, target) = (source.to_str().unwrap(), target.to_str().unwrap());
+                run_tool("gdal_translate", &["-q", "-of", format, source, target]);
+            };
+            convert("GTiff", tif.join(folder).join(format!("{pair}.tif")));
+            if folder == "label" {
+                std::fs::copy(&source, jpg.join(folder).join(format!("{pair}.png"))).unwrap();
+            } else {
+                convert("JPEG", jpg.join(folder).join(format!("{pair}.jpg")));
+            }
+        }
+    }
+    let f1 = |set: &std::path::Path| {
+        let report: serde_json::Value =
+            serde_json::from_str(&run_ok(&db, &["eval", set.to_str().unwrap(), "--json"])).unwrap();
+        assert_eq!(report["pairs"], 2, "{report}");
+        report["f1"].as_f64().unwrap()
+    };
+    let (from_png, from_tif, from_jpg) = (f1(&png), f1(&tif), f1(&jpg));
+    assert!(from_png > 0.0);
+    assert_eq!(from_tif, from_png, "the same pixels give the same figure");
+    // JPEG's loss moves a few pixels of iMAD's map, not the figure.
+    assert!(
+        (from_jpg - from_png).abs() < 0.05,
+        "{from_jpg} against {from_png}"
+    );
+}

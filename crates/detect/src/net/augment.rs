@@ -634,13 +634,12 @@ fn orient(plane: &mut [f32], size: usize, turn: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::png_image::pixel_grid;
     use raster::SampleType;
 
     /// Three bands of 0-255 samples on a `width` x `height` pixel grid.
     fn rgb(width: usize, height: usize, data: Vec<f32>) -> Raster {
         Raster {
-            grid: pixel_grid(width, height),
+            grid: raster::Grid::unreferenced(width, height),
             band_count: 3,
             data,
             nodata: None,

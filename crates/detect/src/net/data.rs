@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use raster::Raster;
 
-use crate::eval::{LabelledPair, PairSource, PngPairFolder};
+use crate::eval::{ImagePairFolder, LabelledPair, PairSource};
 
 use super::NetError;
 
@@ -78,7 +78,7 @@ pub fn load_pairs(dirs: &[PathBuf], exclude: &[String]) -> Result<Vec<TrainingPa
                 set: set_dir.clone(),
                 source,
             };
-            let folder = PngPairFolder::open(&set_dir).map_err(in_set)?;
+            let folder = ImagePairFolder::open(&set_dir).map_err(in_set)?;
             for name in folder.names() {
                 pairs.push(TrainingPair {
                     set: set.clone(),

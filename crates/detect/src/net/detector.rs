@@ -200,13 +200,12 @@ impl ChangeDetector for NetDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::png_image::pixel_grid;
     use raster::SampleType;
 
     fn image(seed: usize) -> Raster {
         let (w, h) = (48, 40);
         Raster {
-            grid: pixel_grid(w, h),
+            grid: raster::Grid::unreferenced(w, h),
             band_count: 3,
             data: (0..3 * w * h)
                 .map(|i| ((i * 37 + seed * 101) % 251) as f32)

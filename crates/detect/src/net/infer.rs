@@ -199,11 +199,11 @@ impl NetPredictor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::png_image::read_png;
+    use crate::image_file::read_image;
     use raster::{RasterSource, Window};
 
     fn cropped(path: &std::path::Path, width: usize, height: usize) -> Raster {
-        read_png(path)
+        read_image(path)
             .unwrap()
             .read_window(&Window::new(0, 0, width, height))
             .unwrap()

@@ -85,6 +85,14 @@ impl GeoTiff {
         })
     }
 
+    /// Opens a TIFF as an image, on [`Grid::unreferenced`] whatever georeferencing it has or
+    /// lacks: for sets of co-registered image pairs, which are compared pixel by pixel.
+    pub fn open_unreferenced(path: impl AsRef<Path>) -> Result<GeoTiff, ReadError> {
+        Self::open_placed(path.as_ref(), |_, layout| {
+            Ok(Grid::unreferenced(layout.width, layout.height))
+        })
+    }
+
     /// Opens `path`, reads its layout and nodata, and places it with `place`.
     fn open_placed(
         path: &Path,

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use detect::{
-    bands_of, changes_of_mask, clean_mask, detect_to_geotiffs, read_png, true_colour_for, Change,
-    ChangeDetector, ChangeMap, CleanupRules, Imad, SelectedBands,
+    bands_of, changes_of_mask, clean_mask, detect_to_geotiffs, read_image, true_colour_for, Change,
+    ChangeDetector, ChangeMap, CleanupRules, Imad, ImageFormat, SelectedBands,
 };
 use raster::coreg::CorrectionModel;
 use raster::{
@@ -101,16 +101,17 @@ impl Method {
 
 #[derive(Args)]
 pub struct DetectArgs {
-    /// The earlier image: a scene id of the catalog, a GeoTIFF or a PNG.
+    /// The earlier image: a scene id of the catalog, a GeoTIFF, or a PNG or JPEG image.
     before: PathBuf,
     /// The later image: a scene id (both go onto their site's grid with their stored
-    /// alignments), a GeoTIFF (co-registered and warped onto BEFORE's grid) or a PNG of
-    /// BEFORE's size.
+    /// alignments), a GeoTIFF (co-registered and warped onto BEFORE's grid) or a PNG or
+    /// JPEG image of BEFORE's size (compared pixel by pixel, without georeferencing).
     after: PathBuf,
     #[command(flatten)]
     method: Method,
     /// The output folder: probability.tif, mask.tif (the changes' pixels after clean-up) and
-    /// changes.geojson (for PNG inputs probability.png and mask.png, and areas in pixels).
+    /// changes.geojson (for PNG or JPEG inputs probability.png and mask.png, and areas in
+    /// pixels).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
 }
@@ -206,7 +207,7 @@ fn detect_pair(
             let (before, after, registration) = load_scene_pair(ctx, b, a)?;
             detect_geotiffs(args, detector, &before, &after, rules, registration)?
         }
-        _ if !is_png(&args.before) => {
+        _ if !is_plain_image(&args.before) => {
             let before = GeoTiff::open(&args.before)?;
             let after = GeoTiff::open(&args.after)?;
             let (correction, registration) = register(args, &before, &after)?;
@@ -220,8 +221,8 @@ fn detect_pair(
             detect_geotiffs(args, detector, &before, &warped, rules, registration)?
         }
         _ => {
-            let (before, after) = load_png_pair(&args.before, &args.after)?;
-            // PNGs declare no colours: `--bands` or all of them.
+            let (before, after) = load_plain_pair(&args.before, &args.after)?;
+            // Plain images declare no colours: `--bands` or all of them.
             let bands = args.method.bands_for(detector, || Ok(None))?;
             let before = bands_of(&before, bands.as_deref())?;
             let after = bands_of(&after, bands.as_deref())?;
@@ -249,7 +250,7 @@ fn detect_pair(
                     dy_px: None,
                     rmse_px: None,
                     refusal: Some(
-                        "PNG pairs have no georeferencing and are compared as given".into(),
+                        "plain image pairs have no georeferencing and are compared as given".into(),
                     ),
                 },
             }
@@ -290,7 +291,7 @@ struct Detection {
     version: String,
     threshold: f32,
     changes: Vec<Change>,
-    /// The grid of the maps (pixel coordinates for PNG pairs).
+    /// The grid of the maps (pixel coordinates for plain image pairs).
     grid: Grid,
     registration: Registration,
     outputs: Vec<PathBuf>,
@@ -365,9 +366,13 @@ fn scene_id(arg: &Path) -> Option<i64> {
     arg.to_str()?.parse().ok()
 }
 
-fn is_png(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+/// Whether `path` is a PNG or JPEG image (by its extension): compared pixel by pixel, where a
+/// TIFF is taken as a GeoTIFF.
+fn is_plain_image(path: &Path) -> bool {
+    matches!(
+        ImageFormat::of(path),
+        Some(ImageFormat::Png | ImageFormat::Jpeg)
+    )
 }
 
 /// "1 band", "3 bands".
@@ -378,12 +383,12 @@ fn bands(count: usize) -> String {
     }
 }
 
-fn load_png_pair(before: &Path, after: &Path) -> Result<(Raster, Raster)> {
-    let b = read_png(before)?;
-    let a = read_png(after)?;
+fn load_plain_pair(before: &Path, after: &Path) -> Result<(Raster, Raster)> {
+    let b = read_image(before)?;
+    let a = read_image(after)?;
     if (b.grid.width, b.grid.height, b.band_count) != (a.grid.width, a.grid.height, a.band_count) {
         bail!(
-            "{} is {}x{} with {} but {} is {}x{} with {}: PNG pairs must match",
+            "{} is {}x{} with {} but {} is {}x{} with {}: the two images must match",
             before.display(),
             b.grid.width,
             b.grid.height,

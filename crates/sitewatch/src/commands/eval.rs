@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use clap::Args;
 use detect::{
-    evaluate, CleanupRules, EvalReport, OscdFolder, PairSource, PngPairFolder, SelectedPairBands,
+    evaluate, CleanupRules, EvalReport, ImagePairFolder, OscdFolder, PairSource, SelectedPairBands,
 };
 use serde::Serialize;
 
@@ -14,8 +14,8 @@ use crate::output::Context;
 
 #[derive(Args)]
 pub struct EvalArgs {
-    /// A folder with A/, B/ and label/ PNGs (label > 127 = change), an OSCD city folder
-    /// (t1/, t2/, change.tif), or a folder of OSCD cities.
+    /// A folder with A/, B/ and label/ images (PNG, JPEG or TIFF of the same names; label > 127
+    /// = change), an OSCD city folder (t1/, t2/, change.tif), or a folder of OSCD cities.
     dir: PathBuf,
     #[command(flatten)]
     method: Method,
@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, args: EvalArgs) -> Result<()> {
 /// The labelled pairs in `dir`, whichever of the three layouts it has.
 fn pair_source(dir: &Path) -> Result<Box<dyn PairSource>> {
     if dir.join("A").is_dir() {
-        return Ok(Box::new(PngPairFolder::open(dir)?));
+        return Ok(Box::new(ImagePairFolder::open(dir)?));
     }
     if dir.join("change.tif").is_file() {
         let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {

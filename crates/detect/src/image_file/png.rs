@@ -1,44 +1,18 @@
-//! PNG images as rasters: the labelled change-pair sets (LEVIR-CD, DSIFN, AirChange) ship
-//! unreferenced PNGs. Grey, RGB, palette, any bit depth; an alpha channel is dropped and fully
-//! transparent pixels become nodata.
+//! PNG: grey, RGB, palette, any bit depth; an alpha channel is dropped and fully transparent
+//! pixels become nodata.
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use png::{ColorType, Transformations};
-use raster::{Crs, GeoTransform, Grid, Raster, SampleType};
+use raster::Raster;
 
-/// Why a PNG could not be read.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: {reason}", path.display())]
-pub struct PngError {
-    /// The file.
-    pub path: PathBuf,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
-/// The grid of an unreferenced image: no CRS (empty definition) and GDAL's default transform,
-/// under which map coordinates are pixel coordinates.
-pub fn pixel_grid(width: usize, height: usize) -> Grid {
-    Grid::new(
-        Crs {
-            epsg: None,
-            proj4: String::new(),
-        },
-        GeoTransform([0.0, 1.0, 0.0, 0.0, 0.0, 1.0]),
-        width,
-        height,
-    )
-}
+use super::{interleaved_to_raster, ImageError, Interleaved};
 
 /// Reads a PNG as an 8-bit raster: 1 band for grey, 3 for colour and palette images.
-pub fn read_png(path: &Path) -> Result<Raster, PngError> {
-    let fail = |reason: String| PngError {
-        path: path.to_path_buf(),
-        reason,
-    };
+pub(super) fn read_png(path: &Path) -> Result<Raster, ImageError> {
+    let fail = |reason: String| ImageError::new(path, reason);
     let file = File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
     let mut decoder = png::Decoder::new(BufReader::new(file));
     decoder.set_transformations(Transformations::normalize_to_color8());
@@ -52,7 +26,6 @@ pub fn read_png(path: &Path) -> Result<Raster, PngError> {
     let info = reader
         .next_frame(&mut buffer)
         .map_err(|e| fail(format!("corrupt PNG data: {e}")))?;
-    let (width, height) = (info.width as usize, info.height as usize);
     let (bands, alpha) = match info.color_type {
         ColorType::Grayscale => (1, false),
         ColorType::GrayscaleAlpha => (1, true),
@@ -60,48 +33,19 @@ pub fn read_png(path: &Path) -> Result<Raster, PngError> {
         ColorType::Rgba => (3, true),
         ColorType::Indexed => return Err(fail("palette was not expanded".to_string())),
     };
-    let samples = bands + usize::from(alpha);
-    let n = width * height;
-    let mut raster = Raster::filled(pixel_grid(width, height), bands, 0.0, SampleType::U8);
-    for r in 0..height {
-        let line = &buffer[r * info.line_size..r * info.line_size + width * samples];
-        for (c, pixel) in line.chunks_exact(samples).enumerate() {
-            let transparent = alpha && pixel[bands] == 0;
-            for (b, &sample) in pixel[..bands].iter().enumerate() {
-                raster.data[b * n + r * width + c] = if transparent {
-                    f32::NAN
-                } else {
-                    f32::from(sample)
-                };
-            }
-        }
-    }
-    if alpha {
-        raster.nodata = Some(f64::NAN);
-    }
-    Ok(raster)
-}
-
-/// Reads a binary change label: a pixel is change when its grey value (the mean of its colour
-/// channels) is above 127.
-pub fn read_png_label(path: &Path) -> Result<(Vec<bool>, usize, usize), PngError> {
-    let raster = read_png(path)?;
-    let n = raster.grid.width * raster.grid.height;
-    let bands = raster.band_count as f32;
-    let label = (0..n)
-        .map(|i| {
-            (0..raster.band_count)
-                .map(|b| raster.data[b * n + i])
-                .sum::<f32>()
-                / bands
-                > 127.0
-        })
-        .collect();
-    Ok((label, raster.grid.width, raster.grid.height))
+    Ok(interleaved_to_raster(&Interleaved {
+        width: info.width as usize,
+        height: info.height as usize,
+        bands,
+        alpha,
+        line_size: info.line_size,
+        samples: &buffer,
+    }))
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use super::super::read_label;
     use super::*;
 
     /// Writes an 8-bit PNG (for tests of the readers of PNG pairs).
@@ -155,7 +99,7 @@ pub(crate) mod tests {
             &[1, 0],
             Some(vec![0, 0, 0, 255, 255, 255]),
         );
-        let (label, w, h) = read_png_label(&indexed).unwrap();
+        let (label, w, h) = read_label(&indexed).unwrap();
         assert_eq!((label, w, h), (vec![true, false], 2, 1));
 
         let missing = read_png(&dir.path().join("missing.png")).unwrap_err();
