@@ -49,9 +49,16 @@ impl Context {
 }
 
 /// Prints an error and its causes so that the user sees the file, the problem and what to do.
+/// A cause whose text the message before it already holds (errors that name their source in
+/// their own message) is not printed again.
 pub fn report_error(error: &anyhow::Error) {
-    eprintln!("error: {error}");
+    let mut previous = error.to_string();
+    eprintln!("error: {previous}");
     for cause in error.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        let text = cause.to_string();
+        if !previous.contains(&text) {
+            eprintln!("  caused by: {text}");
+        }
+        previous = text;
     }
 }

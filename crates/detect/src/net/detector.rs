@@ -179,9 +179,12 @@ impl ChangeDetector for NetDetector {
         check_pair(before, after)?;
         let bands = self.members[0].predictor.bands();
         if before.band_count() != bands {
+            let count = before.band_count();
             return Err(DetectError::Network(format!(
-                "the images have {} bands but the network takes {bands} (pick them with --bands)",
-                before.band_count(),
+                "the images have {count} band{} but the network takes {bands}: pick {bands} \
+                 with --bands (e.g. --bands 1,1,1 for grey imagery), or use --method imad, \
+                 which takes any number",
+                if count == 1 { "" } else { "s" },
             )));
         }
         Ok(Box::new(FittedNet {
