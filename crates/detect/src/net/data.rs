@@ -1,13 +1,15 @@
 //! Labelled training pairs: a set folder holds `A/` (BEFORE), `B/` (AFTER) and `label/`
-//! (change mask, value > 127 = changed) PNGs with the same file names.
+//! (change mask, value > 127 = changed) images with the same file names
+//! ([`ImagePairFolder`]); training takes 8-bit images, whose 0-255 range the photometric
+//! jitter works in.
 //!
 //! The set name (the folder name) is what leave-one-set-out excludes by.
 
 use std::path::{Path, PathBuf};
 
-use raster::Raster;
+use raster::{Raster, SampleType};
 
-use crate::eval::{ImagePairFolder, LabelledPair, PairSource};
+use crate::eval::{EvalError, ImagePairFolder, LabelledPair, PairSource};
 
 use super::NetError;
 
@@ -80,9 +82,20 @@ pub fn load_pairs(dirs: &[PathBuf], exclude: &[String]) -> Result<Vec<TrainingPa
             };
             let folder = ImagePairFolder::open(&set_dir).map_err(in_set)?;
             for name in folder.names() {
+                let pair = folder.load(&name).map_err(in_set)?;
+                if pair.before.sample_type != SampleType::U8 {
+                    return Err(in_set(EvalError::Load {
+                        name,
+                        reason: format!(
+                            "training takes 8-bit images (0-255) and this pair is {:?}: \
+                             convert it (e.g. gdal_translate -ot Byte -scale)",
+                            pair.before.sample_type
+                        ),
+                    }));
+                }
                 pairs.push(TrainingPair {
                     set: set.clone(),
-                    pair: folder.load(&name).map_err(in_set)?,
+                    pair,
                 });
             }
         }
@@ -125,5 +138,32 @@ mod tests {
             load_pairs(&[root.join("levir")], &["levir".into()]),
             Err(NetError::NoPairs { .. })
         ));
+    }
+
+    #[test]
+    fn a_pair_that_is_not_8_bit_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = dir.path().join("sixteen");
+        let grid = raster::Grid::new(
+            raster::Crs::from_epsg(32633).unwrap(),
+            raster::GeoTransform::north_up(0.0, 0.0, 1.0, 1.0),
+            16,
+            16,
+        );
+        for (folder, sample_type) in [
+            ("A", SampleType::U16),
+            ("B", SampleType::U16),
+            ("label", SampleType::U8),
+        ] {
+            std::fs::create_dir_all(set.join(folder)).unwrap();
+            let image = Raster::filled(grid.clone(), 1, 200.0, sample_type);
+            let path = set.join(folder).join("p.tif");
+            raster::write_geotiff(&path, &image, &raster::WriteOptions::default()).unwrap();
+        }
+        let error = load_pairs(&[set], &[]).unwrap_err().to_string();
+        assert!(
+            error.contains("sixteen") && error.contains("p.tif") && error.contains("8-bit"),
+            "{error}"
+        );
     }
 }
