@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use raster::Raster;
+use raster::{ColourInterp, GeoTiff, Raster, RasterSource};
 
 use crate::change_map::{ChangeDetector, DetectError};
 use crate::image_file::{read_image, read_label, ImageError, ImageFormat};
@@ -147,6 +147,18 @@ impl ImagePairFolder {
 impl PairSource for ImagePairFolder {
     fn names(&self) -> Vec<String> {
         self.names.clone()
+    }
+
+    /// What the first pair's BEFORE declares, if it is a TIFF (a 4-band RGB and near-infrared
+    /// tile, say); a PNG or JPEG is grey or red, green and blue as it stands.
+    fn true_colour(&self) -> Option<Vec<usize>> {
+        let first = self.root.join("A").join(self.names.first()?);
+        if ImageFormat::of(&first) != Some(ImageFormat::Tiff) {
+            return None;
+        }
+        // A file that cannot be opened declares nothing; loading the pair names the problem.
+        let tiff = GeoTiff::open_unreferenced(&first).ok()?;
+        ColourInterp::true_colour(&tiff.colour_interp())
     }
 
     fn load(&self, name: &str) -> Result<LabelledPair, EvalError> {

@@ -324,4 +324,47 @@ fn eval_reads_tiff_and_jpeg_sets_as_it_reads_png_ones() {
         (from_jpg - from_png).abs() < 0.05,
         "{from_jpg} against {from_png}"
     );
+
+    // A 4-band TIFF that declares red, green and blue (and a fourth band, as RGB and
+    // near-infrared tiles do): the three-band network is given those three.
+    let rgbn = dir.path().join("rgbn");
+    for folder in ["A", "B", "label"] {
+        std::fs::create_dir_all(rgbn.join(folder)).unwrap();
+        for pair in pairs {
+            let source = dsifn.join(folder).join(format!("{pair}.png"));
+            let target = rgbn.join(folder).join(format!("{pair}.tif"));
+            let bands: &[&str] = if folder == "label" {
+                &[]
+            } else {
+                &[
+                    "-b",
+                    "1",
+                    "-b",
+                    "2",
+                    "-b",
+                    "3",
+                    "-b",
+                    "1",
+                    "-co",
+                    "PHOTOMETRIC=RGB",
+                ]
+            };
+            let (source, target) = (source.to_str().unwrap(), target.to_str().unwrap());
+            run_tool(
+                "gdal_translate",
+                &[&["-q"], bands, &[source, target]].concat(),
+            );
+        }
+    }
+    let net = |set: &std::path::Path| -> serde_json::Value {
+        let set = set.to_str().unwrap();
+        serde_json::from_str(&run_ok(&db, &["eval", set, "--method", "net", "--json"])).unwrap()
+    };
+    let (four_bands, three_bands) = (net(&rgbn), net(&png));
+    assert_eq!(
+        four_bands["bands"],
+        serde_json::json!([1, 2, 3]),
+        "{four_bands}"
+    );
+    assert_eq!(four_bands["f1"], three_bands["f1"]);
 }
