@@ -308,6 +308,17 @@ pub fn evaluate(
     source: &dyn PairSource,
     rules: &CleanupRules,
 ) -> Result<EvalReport, EvalError> {
+    evaluate_with_progress(detector, source, rules, |_| {})
+}
+
+/// [`evaluate`], calling `pair_done` with each pair's name once it is scored (for a progress
+/// display over a large set).
+pub fn evaluate_with_progress(
+    detector: &dyn ChangeDetector,
+    source: &dyn PairSource,
+    rules: &CleanupRules,
+    mut pair_done: impl FnMut(&str),
+) -> Result<EvalReport, EvalError> {
     let mut total = Confusion::default();
     let mut per_pair = BTreeMap::new();
     let (mut method, mut version) = (String::new(), String::new());
@@ -327,6 +338,7 @@ pub fn evaluate(
         total.add(&confusion);
         per_pair.insert(name.clone(), confusion.f1_if_defined());
         (method, version) = (map.method, map.version);
+        pair_done(name);
     }
     Ok(EvalReport {
         method,
@@ -382,7 +394,18 @@ mod tests {
             2,
             "the two LEVIR pairs are in the shared data"
         );
-        let report = evaluate(&Imad::default(), &folder, &CleanupRules::default()).unwrap();
+        let mut scored = Vec::new();
+        let report = evaluate_with_progress(
+            &Imad::default(),
+            &folder,
+            &CleanupRules::default(),
+            |name| scored.push(name.to_string()),
+        )
+        .unwrap();
+        assert_eq!(
+            scored, folder.names,
+            "each pair reported once scored, in order"
+        );
 
         let json = serde_json::to_value(&report).unwrap();
         for key in ["pairs", "precision", "recall", "f1", "iou", "per_pair"] {

@@ -60,7 +60,8 @@ pub use change_map::{check_pair, ChangeDetector, ChangeMap, DetectError, FittedD
 pub use chi_square::{chi_square_cdf, chi_square_sf};
 pub use components::Components;
 pub use eval::{
-    evaluate, Confusion, EvalError, EvalReport, ImagePairFolder, LabelledPair, PairSource,
+    evaluate, evaluate_with_progress, Confusion, EvalError, EvalReport, ImagePairFolder,
+    LabelledPair, PairSource,
 };
 pub use imad::{Imad, ImadOutcome};
 pub use image_file::{read_image, read_label, ImageError, ImageFormat};

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use clap::Args;
 use detect::{
-    evaluate, CleanupRules, EvalReport, ImagePairFolder, OscdFolder, PairSource, SelectedPairBands,
+    evaluate_with_progress, CleanupRules, EvalReport, ImagePairFolder, OscdFolder, PairSource,
+    SelectedPairBands,
 };
 use serde::Serialize;
 
@@ -40,7 +41,14 @@ pub fn run(ctx: &Context, args: EvalArgs) -> Result<()> {
     if let Some(bands) = &bands {
         source = Box::new(SelectedPairBands::new(source, bands));
     }
-    let report = evaluate(detector.as_ref(), source.as_ref(), &CleanupRules::default())?;
+    let bar = ctx.progress(source.names().len() as u64, "evaluating");
+    let report = evaluate_with_progress(
+        detector.as_ref(),
+        source.as_ref(),
+        &CleanupRules::default(),
+        |_| bar.inc(1),
+    )?;
+    bar.finish_and_clear();
     ctx.print(&Evaluation { report, bands }, |e| plain(&args.dir, e));
     Ok(())
 }
