@@ -37,9 +37,6 @@ pub struct CheckpointInfo {
     pub batch: usize,
     pub learning_rate: f64,
     pub augment: AugmentConfig,
-    /// [`crate::net::TrainConfig::style_mix`] (0 in checkpoints made before it existed).
-    #[serde(default)]
-    pub style_mix: f32,
     /// Mean loss over the last 10 % of the steps.
     pub final_loss: f32,
     /// Wall time of the whole training, data loading included.
@@ -136,7 +133,6 @@ mod tests {
             batch: 8,
             learning_rate: 2e-3,
             augment: AugmentConfig::default(),
-            style_mix: 0.0,
             final_loss: 1.0,
             train_seconds: 0.0,
         };

@@ -18,7 +18,6 @@ pub mod infer;
 pub mod model;
 pub mod rng;
 pub mod standardise;
-pub mod style_mix;
 pub mod train;
 
 pub use burn::tensor::Device;

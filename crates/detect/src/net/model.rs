@@ -35,8 +35,6 @@ use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::style_mix::StyleMix;
-
 /// The shape of a [`ChangeNet`]: enough to rebuild it before loading weights.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetArch {
@@ -357,21 +355,12 @@ impl ChangeNet {
         }
     }
 
-    /// Each encoder stage's features of BEFORE and AFTER stacked in one batch (BEFORE first),
-    /// the first [`StyleMix::STAGES`] stages' outputs restyled by `mix` when training with it.
-    fn encode(
-        &self,
-        before: Tensor<4>,
-        after: Tensor<4>,
-        mix: Option<&StyleMix>,
-    ) -> Vec<Tensor<4>> {
+    /// Each encoder stage's features of BEFORE and AFTER stacked in one batch (BEFORE first).
+    fn encode(&self, before: Tensor<4>, after: Tensor<4>) -> Vec<Tensor<4>> {
         let mut x = Tensor::cat(vec![before, after], 0);
         let mut features = Vec::with_capacity(self.encoder.len());
-        for (index, stage) in self.encoder.iter().enumerate() {
+        for stage in &self.encoder {
             x = stage.forward(x);
-            if let Some(mix) = mix.filter(|_| index < StyleMix::STAGES) {
-                x = mix.apply(x);
-            }
             features.push(x.clone());
         }
         features
@@ -390,20 +379,14 @@ impl ChangeNet {
     /// `[batch, bands, H, W]` (H and W multiples of [`NetArch::size_multiple`]).
     pub fn forward(&self, before: Tensor<4>, after: Tensor<4>) -> Tensor<4> {
         let [batch, _, height, width] = before.dims();
-        let features = self.encode(before, after, None);
+        let features = self.encode(before, after);
         self.change_logits(&features, batch, [height, width])
     }
 
-    /// Change and (with a building decoder) building logits, from one pass of the encoder,
-    /// its early features restyled by `mix` (training only; `None` at inference).
-    pub fn outputs(
-        &self,
-        before: Tensor<4>,
-        after: Tensor<4>,
-        mix: Option<&StyleMix>,
-    ) -> NetOutput {
+    /// Change and (with a building decoder) building logits, from one pass of the encoder.
+    pub fn outputs(&self, before: Tensor<4>, after: Tensor<4>) -> NetOutput {
         let [batch, _, height, width] = before.dims();
-        let features = self.encode(before, after, mix);
+        let features = self.encode(before, after);
         let change = self.change_logits(&features, batch, [height, width]);
         let buildings = self.buildings.as_ref().map(|b| {
             let both = decode(&b.blocks, &b.head, features, [height, width]);
@@ -420,7 +403,7 @@ impl ChangeNet {
     /// counts where a building stands before or after (a new, removed or rebuilt building)
     /// and not on open ground, whatever was done to it.
     pub fn probability(&self, before: Tensor<4>, after: Tensor<4>) -> Tensor<4> {
-        let NetOutput { change, buildings } = self.outputs(before, after, None);
+        let NetOutput { change, buildings } = self.outputs(before, after);
         let change = sigmoid(change);
         match buildings {
             Some([before, after]) => change * sigmoid(before).max_pair(sigmoid(after)),
@@ -520,11 +503,11 @@ mod tests {
         let net = ChangeNet::new(&arch, &device).valid();
         let a = Tensor::<4>::random([2, 3, 32, 48], Distribution::Normal(0.0, 1.0), &device);
         let b = Tensor::<4>::random([2, 3, 32, 48], Distribution::Normal(0.0, 1.0), &device);
-        let NetOutput { change, buildings } = net.outputs(a.clone(), b.clone(), None);
+        let NetOutput { change, buildings } = net.outputs(a.clone(), b.clone());
         let [before, after] = buildings.expect("a building head");
         assert_eq!(before.dims(), [2, 1, 32, 48]);
         // The building logits of a date do not depend on the other date.
-        let [alone, _] = net.outputs(a.clone(), a.clone(), None).buildings.unwrap();
+        let [alone, _] = net.outputs(a.clone(), a.clone()).buildings.unwrap();
         let diff: f32 = (alone - before.clone()).abs().max().into_scalar();
         assert!(diff < 1e-5, "BEFORE's buildings moved with AFTER by {diff}");
         let expected = sigmoid(change) * sigmoid(before).max_pair(sigmoid(after));
@@ -554,7 +537,7 @@ mod tests {
         let input = || Tensor::<4>::random([2, 3, 32, 32], Distribution::Normal(0.5, 2.0), &device);
         // Training-mode passes move the running statistics away from (0, 1).
         for _ in 0..3 {
-            net.outputs(input(), input(), None);
+            net.outputs(input(), input());
         }
         let net = net.valid();
         let plain = Device::flex();

@@ -19,7 +19,6 @@ use super::checkpoint::{save_checkpoint, CheckpointInfo};
 use super::data::{load_pairs, BuildingScene};
 use super::model::{ChangeNet, NetArch};
 use super::rng::SplitMix64;
-use super::style_mix::StyleMix;
 use super::NetError;
 
 /// What to train on and how.
@@ -44,8 +43,6 @@ pub struct TrainConfig {
     pub arch: NetArch,
     /// How training crops are made.
     pub augment: AugmentConfig,
-    /// Probability that a step mixes its pairs' feature statistics ([`StyleMix`]; 0 never).
-    pub style_mix: f32,
     /// Where to save the weights (and the `.json` sidecar beside them), if anywhere.
     pub output: Option<PathBuf>,
     /// The device to train on; autodiff is switched on for it.
@@ -65,7 +62,6 @@ impl TrainConfig {
             learning_rate: 2e-3,
             arch: NetArch::default(),
             augment: AugmentConfig::default(),
-            style_mix: 0.0,
             output: None,
             device: Device::flex(),
         }
@@ -232,16 +228,7 @@ pub fn train(
             })
             .collect();
         let batch = |pick, channels| stack(&crops, pick, channels, size, &device);
-        // Its own stream, so that switching the mixing on leaves the crops as they were.
-        let mut mix_rng = SplitMix64::stream(!config.seed, step as u64);
-        let mix = mix_rng
-            .chance(config.style_mix)
-            .then(|| StyleMix::draw(config.batch, &mut mix_rng));
-        let output = net.outputs(
-            batch(|c| &c.before, bands),
-            batch(|c| &c.after, bands),
-            mix.as_ref(),
-        );
+        let output = net.outputs(batch(|c| &c.before, bands), batch(|c| &c.after, bands));
         let mut loss = change_loss(output.change, batch(|c| &c.label, 1));
         if let Some([before_logits, after_logits]) = output.buildings {
             let targets = vec![batch(|c| &c.buildings[0], 1), batch(|c| &c.buildings[1], 1)];
@@ -282,7 +269,6 @@ pub fn train(
         batch: config.batch,
         learning_rate: config.learning_rate,
         augment: config.augment.clone(),
-        style_mix: config.style_mix,
         final_loss,
         train_seconds: start.elapsed().as_secs_f64(),
     };

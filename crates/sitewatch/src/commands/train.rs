@@ -54,10 +54,6 @@ pub struct TrainArgs {
     /// few.
     #[arg(long, value_enum, value_name = "BY", default_value_t = SampleBy::of(&shipped()))]
     sample_by: SampleBy,
-    /// Probability that a step mixes the feature statistics of its pairs (MixStyle, after the
-    /// first two encoder stages): the network sees each scene in other scenes' styles.
-    #[arg(long, default_value_t = shipped().style_mix, value_name = "P", value_parser = probability)]
-    style_mix: f32,
     /// Channels of the network's encoder stages, finest first (each stage halves the
     /// resolution); the default is the shipped network's.
     #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "N,N,..", default_values_t = shipped().arch.encoder)]
@@ -159,7 +155,6 @@ pub fn run(ctx: &Context, args: TrainArgs) -> Result<()> {
     config.augment.scale_range = (args.scales.smallest, args.scales.largest);
     config.augment.building_probability = args.building_share;
     config.augment.balance_sets = args.sample_by == SampleBy::Set;
-    config.style_mix = args.style_mix;
     config.steps = args.steps;
     config.output = Some(args.output.clone());
     let bar = ctx.progress(args.steps as u64, "training");
