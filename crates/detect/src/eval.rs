@@ -107,7 +107,7 @@ impl ImagePairFolder {
         if names.is_empty() {
             return Err(not_pairs(format!(
                 "A/ holds no image ({})",
-                ImageFormat::EXTENSIONS
+                ImageFormat::extension_list()
             )));
         }
         Ok(ImagePairFolder {
@@ -117,29 +117,34 @@ impl ImagePairFolder {
     }
 
     /// The label of pair `name`: `label/name`, or else the one file of `label/` with its stem
-    /// and an image extension.
+    /// and an image extension (in lower or upper case).
     fn label_path(&self, name: &str) -> Result<PathBuf, EvalError> {
         let label_dir = self.root.join("label");
         let same_name = label_dir.join(name);
         if same_name.is_file() {
             return Ok(same_name);
         }
-        let stem = Path::new(name).file_stem();
-        let mut same_stem = std::fs::read_dir(&label_dir)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.file_stem() == stem && ImageFormat::of(p).is_some());
-        match (same_stem.next(), same_stem.next()) {
-            (Some(path), None) => Ok(path),
-            (None, _) => Err(EvalError::Load {
-                name: name.to_string(),
-                reason: "label/ has no file of that name or stem".to_string(),
-            }),
-            (Some(_), Some(_)) => Err(EvalError::Load {
-                name: name.to_string(),
-                reason: "label/ has several files of that stem and none of that name".to_string(),
-            }),
+        // Not `with_extension`, which would cut a dotted stem ("2019.05.tile").
+        let stem = Path::new(name)
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy();
+        let same_stem: Vec<PathBuf> = ImageFormat::EXTENSIONS
+            .iter()
+            .flat_map(|(extension, _)| [extension.to_string(), extension.to_ascii_uppercase()])
+            .map(|extension| label_dir.join(format!("{stem}.{extension}")))
+            .filter(|path| path.is_file())
+            .collect();
+        let unclear = |reason: &str| EvalError::Load {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        };
+        match same_stem.as_slice() {
+            [path] => Ok(path.clone()),
+            [] => Err(unclear("label/ has no file of that name or stem")),
+            _ => Err(unclear(
+                "label/ has several files of that stem and none of that name",
+            )),
         }
     }
 }
@@ -450,31 +455,32 @@ mod tests {
             std::fs::create_dir(dir.path().join(folder)).unwrap();
         }
         for folder in ["A", "B"] {
-            std::fs::write(dir.path().join(folder).join("p.jpg"), RED_24X8).unwrap();
+            std::fs::write(dir.path().join(folder).join("tile.7.jpg"), RED_24X8).unwrap();
         }
         let mut label = vec![0u8; 24 * 8];
         label[30] = 255;
-        let label_png = dir.path().join("label/p.png");
+        let label_png = dir.path().join("label/tile.7.png");
         write_png(&label_png, 24, 8, png::ColorType::Grayscale, &label, None);
         let folder = ImagePairFolder::open(dir.path()).unwrap();
-        assert_eq!(folder.names, ["p.jpg"]);
-        let pair = folder.load("p.jpg").unwrap();
+        assert_eq!(folder.names, ["tile.7.jpg"]);
+        let pair = folder.load("tile.7.jpg").unwrap();
         assert_eq!(pair.before.band_count, 3);
         assert_eq!(pair.label.iter().filter(|&&c| c).count(), 1);
         assert!(pair.label[30]);
 
-        std::fs::copy(&label_png, dir.path().join("label/p.tiff")).unwrap();
-        let err = folder.load("p.jpg").unwrap_err().to_string();
+        // A second label of that stem (upper-case extension): which one is meant is unclear.
+        std::fs::copy(&label_png, dir.path().join("label/tile.7.TIFF")).unwrap();
+        let err = folder.load("tile.7.jpg").unwrap_err().to_string();
         assert!(
-            err.contains("p.jpg") && err.contains("several files"),
+            err.contains("tile.7.jpg") && err.contains("several files"),
             "{err}"
         );
-        for stale in ["p.png", "p.tiff"] {
+        for stale in ["tile.7.png", "tile.7.TIFF"] {
             std::fs::remove_file(dir.path().join("label").join(stale)).unwrap();
         }
-        let err = folder.load("p.jpg").unwrap_err().to_string();
+        let err = folder.load("tile.7.jpg").unwrap_err().to_string();
         assert!(
-            err.contains("p.jpg") && err.contains("no file of that name"),
+            err.contains("tile.7.jpg") && err.contains("no file of that name"),
             "{err}"
         );
     }

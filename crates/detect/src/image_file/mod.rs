@@ -50,18 +50,31 @@ pub enum ImageFormat {
 }
 
 impl ImageFormat {
-    /// The extensions read, as a user would list them.
-    pub const EXTENSIONS: &'static str = ".png, .jpg, .jpeg, .tif, .tiff";
+    /// The extensions read (in lower case; any case is accepted) and their formats.
+    pub const EXTENSIONS: [(&'static str, ImageFormat); 5] = [
+        ("png", ImageFormat::Png),
+        ("jpg", ImageFormat::Jpeg),
+        ("jpeg", ImageFormat::Jpeg),
+        ("tif", ImageFormat::Tiff),
+        ("tiff", ImageFormat::Tiff),
+    ];
 
     /// The format of `path` by its extension (any case), or `None` if it is not one read.
     pub fn of(path: &Path) -> Option<ImageFormat> {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-        match extension.as_str() {
-            "png" => Some(ImageFormat::Png),
-            "jpg" | "jpeg" => Some(ImageFormat::Jpeg),
-            "tif" | "tiff" => Some(ImageFormat::Tiff),
-            _ => None,
-        }
+        Self::EXTENSIONS
+            .iter()
+            .find(|(known, _)| *known == extension)
+            .map(|&(_, format)| format)
+    }
+
+    /// The extensions read, as a user would list them: ".png, .jpg, ...".
+    pub fn extension_list() -> String {
+        let dotted: Vec<String> = Self::EXTENSIONS
+            .iter()
+            .map(|(extension, _)| format!(".{extension}"))
+            .collect();
+        dotted.join(", ")
     }
 }
 
@@ -76,7 +89,7 @@ pub fn read_image(path: &Path) -> Result<Raster, ImageError> {
             path,
             format!(
                 "not an image file sitewatch reads (by its extension: {})",
-                ImageFormat::EXTENSIONS
+                ImageFormat::extension_list()
             ),
         )),
     }

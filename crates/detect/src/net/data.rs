@@ -83,13 +83,16 @@ pub fn load_pairs(dirs: &[PathBuf], exclude: &[String]) -> Result<Vec<TrainingPa
             let folder = ImagePairFolder::open(&set_dir).map_err(in_set)?;
             for name in folder.names() {
                 let pair = folder.load(&name).map_err(in_set)?;
-                if pair.before.sample_type != SampleType::U8 {
+                let not_8_bit = [&pair.before, &pair.after]
+                    .into_iter()
+                    .find(|image| image.sample_type != SampleType::U8);
+                if let Some(image) = not_8_bit {
                     return Err(in_set(EvalError::Load {
                         name,
                         reason: format!(
                             "training takes 8-bit images (0-255) and this pair is {:?}: \
                              convert it (e.g. gdal_translate -ot Byte -scale)",
-                            pair.before.sample_type
+                            image.sample_type
                         ),
                     }));
                 }
