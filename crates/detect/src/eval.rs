@@ -82,6 +82,9 @@ pub struct ImagePairFolder {
     pub root: PathBuf,
     /// The pair file names (from `A/`, sorted); trim it to evaluate a subset.
     pub names: Vec<String>,
+    /// The image files of `label/` by stem, listed once (file names as on disk, so that a
+    /// case-insensitive file system does not show one file under two names).
+    labels: BTreeMap<String, Vec<String>>,
 }
 
 impl ImagePairFolder {
@@ -96,14 +99,22 @@ impl ImagePairFolder {
                 return Err(not_pairs(format!("it has no {sub}/ folder")));
             }
         }
-        let entries = std::fs::read_dir(root.join("A"))
-            .map_err(|e| not_pairs(format!("cannot list A/: {e}")))?;
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| ImageFormat::of(Path::new(n)).is_some())
-            .collect();
-        names.sort();
+        let images = |sub: &str| -> Result<Vec<String>, EvalError> {
+            let entries = std::fs::read_dir(root.join(sub))
+                .map_err(|e| not_pairs(format!("cannot list {sub}/: {e}")))?;
+            let mut names: Vec<String> = entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| ImageFormat::of(Path::new(n)).is_some())
+                .collect();
+            names.sort();
+            Ok(names)
+        };
+        let names = images("A")?;
+        let mut labels: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for label in images("label")? {
+            labels.entry(stem_of(&label)).or_default().push(label);
+        }
         if names.is_empty() {
             return Err(not_pairs(format!(
                 "A/ holds no image ({})",
@@ -113,40 +124,41 @@ impl ImagePairFolder {
         Ok(ImagePairFolder {
             root: root.to_path_buf(),
             names,
+            labels,
         })
     }
 
-    /// The label of pair `name`: `label/name`, or else the one file of `label/` with its stem
-    /// and an image extension (in lower or upper case).
+    /// The label of pair `name`: `label/name`, or else the one image of `label/` with its stem.
     fn label_path(&self, name: &str) -> Result<PathBuf, EvalError> {
-        let label_dir = self.root.join("label");
-        let same_name = label_dir.join(name);
-        if same_name.is_file() {
-            return Ok(same_name);
-        }
-        // Not `with_extension`, which would cut a dotted stem ("2019.05.tile").
-        let stem = Path::new(name)
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy();
-        let same_stem: Vec<PathBuf> = ImageFormat::EXTENSIONS
-            .iter()
-            .flat_map(|(extension, _)| [extension.to_string(), extension.to_ascii_uppercase()])
-            .map(|extension| label_dir.join(format!("{stem}.{extension}")))
-            .filter(|path| path.is_file())
-            .collect();
+        let same_stem = self
+            .labels
+            .get(&stem_of(name))
+            .map_or(&[][..], Vec::as_slice);
         let unclear = |reason: &str| EvalError::Load {
             name: name.to_string(),
             reason: reason.to_string(),
         };
-        match same_stem.as_slice() {
-            [path] => Ok(path.clone()),
-            [] => Err(unclear("label/ has no file of that name or stem")),
-            _ => Err(unclear(
-                "label/ has several files of that stem and none of that name",
-            )),
-        }
+        let label = match same_stem {
+            _ if same_stem.iter().any(|label| label == name) => name,
+            [label] => label.as_str(),
+            [] => return Err(unclear("label/ has no image of that name or stem")),
+            _ => {
+                return Err(unclear(
+                    "label/ has several images of that stem and none of that name",
+                ))
+            }
+        };
+        Ok(self.root.join("label").join(label))
     }
+}
+
+/// A file name without its last extension ("2019.05.tile" of "2019.05.tile.png").
+fn stem_of(name: &str) -> String {
+    Path::new(name)
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
 }
 
 impl PairSource for ImagePairFolder {
@@ -470,17 +482,19 @@ mod tests {
 
         // A second label of that stem (upper-case extension): which one is meant is unclear.
         std::fs::copy(&label_png, dir.path().join("label/tile.7.TIFF")).unwrap();
+        let folder = ImagePairFolder::open(dir.path()).unwrap();
         let err = folder.load("tile.7.jpg").unwrap_err().to_string();
         assert!(
-            err.contains("tile.7.jpg") && err.contains("several files"),
+            err.contains("tile.7.jpg") && err.contains("several images"),
             "{err}"
         );
         for stale in ["tile.7.png", "tile.7.TIFF"] {
             std::fs::remove_file(dir.path().join("label").join(stale)).unwrap();
         }
+        let folder = ImagePairFolder::open(dir.path()).unwrap();
         let err = folder.load("tile.7.jpg").unwrap_err().to_string();
         assert!(
-            err.contains("tile.7.jpg") && err.contains("no file of that name"),
+            err.contains("tile.7.jpg") && err.contains("no image of that name"),
             "{err}"
         );
     }
