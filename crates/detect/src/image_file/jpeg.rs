@@ -1,5 +1,5 @@
-//! JPEG (baseline and progressive, through `zune-jpeg`): grey images give one band, every
-//! other colour space (YCbCr, CMYK) is converted to RGB.
+//! JPEG, through `zune-jpeg`: a grey image gives one band, any other is decoded to RGB (the
+//! tests cover baseline grey and YCbCr files as GDAL writes them).
 
 use std::fs::File;
 use std::io::BufReader;
@@ -18,7 +18,7 @@ pub(super) fn read_jpeg(path: &Path) -> Result<Raster, ImageError> {
     let mut decoder = JpegDecoder::new(BufReader::new(file));
     decoder
         .decode_headers()
-        .map_err(|e| fail(format!("not a readable JPEG: {e:?}")))?;
+        .map_err(|e| fail(format!("not a readable JPEG: {e}")))?;
     let grey = decoder.input_colorspace() == Some(ColorSpace::Luma);
     let (bands, output) = if grey {
         (1, ColorSpace::Luma)
@@ -28,7 +28,7 @@ pub(super) fn read_jpeg(path: &Path) -> Result<Raster, ImageError> {
     decoder.set_options(decoder.options().jpeg_set_out_colorspace(output));
     let samples = decoder
         .decode()
-        .map_err(|e| fail(format!("corrupt JPEG data: {e:?}")))?;
+        .map_err(|e| fail(format!("corrupt JPEG data: {e}")))?;
     let info = decoder
         .info()
         .ok_or_else(|| fail("no image header".to_string()))?;
