@@ -1,6 +1,7 @@
 //! `sitewatch`: the command line that composes the sitewatch crates. This is the only place
 //! that knows about terminals, progress bars and exit codes.
 
+mod allocator;
 mod aoi;
 mod changes;
 mod commands;
@@ -86,6 +87,7 @@ impl From<anyhow::Error> for Failure {
 }
 
 fn main() -> ExitCode {
+    allocator::reuse_freed_memory();
     let cli = Cli::parse();
     let ctx = output::Context {
         db: cli.db,
