@@ -134,6 +134,12 @@ pub trait ChangeDetector {
     /// never uses labels.
     fn threshold(&self, histogram: &EvidenceHistogram) -> f32;
 
+    /// The threshold where it does not depend on the map (the network's 0.5), so that a caller
+    /// need not map the pair first to know it; `None` where it adapts to the scene.
+    fn fixed_threshold(&self) -> Option<f32> {
+        None
+    }
+
     /// Change probability between `before` and `after`, which must share grid size and bands.
     fn probability(&self, before: &Raster, after: &Raster) -> Result<ChangeMap, DetectError> {
         let fitted = self.fit(before, after)?;
@@ -151,6 +157,15 @@ pub trait ChangeDetector {
         histogram.add(&map.probability);
         self.threshold(&histogram)
     }
+}
+
+/// The least common multiple of two window alignments.
+pub(crate) fn least_common_multiple(a: usize, b: usize) -> usize {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    a / x * b
 }
 
 /// A change detector fitted to one pair: it maps any window of that pair as the whole-image run

@@ -50,6 +50,7 @@ pub mod oscd;
 pub mod polygonize;
 mod strips;
 pub mod threshold;
+pub mod union;
 pub mod windowed;
 
 #[cfg(test)]
@@ -72,4 +73,5 @@ pub use objects::{
 pub use oscd::{OscdFolder, OSCD_BANDS};
 pub use polygonize::{polygonize, Polygon};
 pub use threshold::{otsu_log_evidence, EvidenceHistogram};
+pub use union::Union;
 pub use windowed::{detect_to_geotiffs, ProbabilityWindows, WindowedDetection};

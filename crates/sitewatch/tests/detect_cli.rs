@@ -168,6 +168,14 @@ fn eval_gives_the_network_an_oscd_citys_true_colour_bands() {
     assert!(net["f1"].as_f64().is_some(), "{net}");
     // iMAD takes every band.
     assert!(eval("imad")["bands"].is_null());
+    // The union runs both on the network's bands and keeps every pixel the network found
+    // (clean-up only removes what is too small, and a union's regions hold the network's).
+    let union = eval("union");
+    assert_eq!(union["method"], "union");
+    assert_eq!(union["bands"], serde_json::json!([3, 2, 1]), "{union}");
+    let found = |report: &serde_json::Value| report["confusion"]["true_positive"].as_u64();
+    assert!(found(&union) >= found(&net), "union {union}\nnet {net}");
+    assert!(union["recall"].as_f64() > net["recall"].as_f64(), "{union}");
 }
 
 #[test]

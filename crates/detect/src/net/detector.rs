@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use raster::{Raster, RasterSource};
 
 use super::{load_checkpoint, CheckpointInfo, Device, NetError, NetPredictor, Standardisation};
-use crate::change_map::{check_pair, ChangeDetector, DetectError, FittedDetector};
+use crate::change_map::{
+    check_pair, least_common_multiple, ChangeDetector, DetectError, FittedDetector,
+};
 use crate::threshold::EvidenceHistogram;
 
 /// The weights shipped with sitewatch (see `weights/MODEL_CARD.md` beside this crate).
@@ -138,14 +140,6 @@ impl FittedDetector for FittedNet<'_> {
     }
 }
 
-fn least_common_multiple(a: usize, b: usize) -> usize {
-    let (mut x, mut y) = (a, b);
-    while y != 0 {
-        (x, y) = (y, x % y);
-    }
-    a / x * b
-}
-
 impl ChangeDetector for NetDetector {
     fn method(&self) -> String {
         "net".to_string()
@@ -197,6 +191,10 @@ impl ChangeDetector for NetDetector {
     /// The network is trained with a balanced loss, so 0.5 is its own decision boundary.
     fn threshold(&self, _histogram: &EvidenceHistogram) -> f32 {
         0.5
+    }
+
+    fn fixed_threshold(&self) -> Option<f32> {
+        Some(0.5)
     }
 }
 

@@ -26,13 +26,13 @@ pub struct Method {
     /// The change method.
     #[arg(long, value_enum, default_value_t = MethodName::Imad)]
     method: MethodName,
-    /// The network's weights (with `--method net`; default: the shipped weights). Given more
-    /// than once, the networks' probabilities are averaged (an ensemble, at a network's work
-    /// per member).
+    /// The network's weights (with `--method net` or `union`; default: the shipped weights).
+    /// Given more than once, the networks' probabilities are averaged (an ensemble, at a
+    /// network's work per member).
     #[arg(long, value_name = "FILE")]
     weights: Vec<PathBuf>,
     /// The bands to compare, counted from 1, in order. Default: all of them for iMAD; for the
-    /// network, which takes red, green, blue, those the imagery declares so (a GeoTIFF's colour
+    /// network and the union, which take red, green, blue, those the imagery declares so (a GeoTIFF's colour
     /// interpretation, an OSCD city's B04 B03 B02), else all. `--bands 3,2,1` for
     /// blue-green-red-NIR imagery such as Sentinel-2 B02 B03 B04 B08 stacked without colours.
     #[arg(long, value_delimiter = ',', value_name = "N,N,..")]
@@ -45,6 +45,9 @@ pub enum MethodName {
     Imad,
     /// The learned Siamese change network (3-band imagery).
     Net,
+    /// Change where iMAD or the network finds it, each at its own threshold (3-band imagery;
+    /// both methods' work).
+    Union,
 }
 
 impl Method {
@@ -53,6 +56,7 @@ impl Method {
         match self.method {
             MethodName::Imad => "imad",
             MethodName::Net => "net",
+            MethodName::Union => "union",
         }
     }
 
@@ -62,7 +66,7 @@ impl Method {
     pub fn model_version(&self) -> Result<Option<String>> {
         match self.method {
             MethodName::Imad => Ok(None),
-            MethodName::Net => {
+            MethodName::Net | MethodName::Union => {
                 let mut versions = Vec::new();
                 for path in self.network_weights() {
                     let hash = catalog::SceneFile::hash(&path, "weights")?.sha256;
@@ -74,7 +78,7 @@ impl Method {
         }
     }
 
-    /// The weights `--method net` runs: those given, else the shipped ones.
+    /// The weights the network runs: those given, else the shipped ones.
     fn network_weights(&self) -> Vec<PathBuf> {
         if self.weights.is_empty() {
             vec![detect::net::shipped_weights()]
@@ -83,18 +87,24 @@ impl Method {
         }
     }
 
+    fn network(&self) -> Result<detect::net::NetDetector> {
+        Ok(detect::net::NetDetector::ensemble(&self.network_weights())?)
+    }
+
     pub fn detector(&self) -> Result<Box<dyn ChangeDetector>> {
         match (self.method, self.weights.first()) {
             (MethodName::Imad, None) => Ok(Box::new(Imad::default())),
             (MethodName::Imad, Some(w)) => {
                 bail!(
-                    "--weights {} is for --method net; iMAD needs none",
+                    "--weights {} is for --method net or union; iMAD needs none",
                     w.display()
                 )
             }
-            (MethodName::Net, _) => Ok(Box::new(detect::net::NetDetector::ensemble(
-                &self.network_weights(),
-            )?)),
+            (MethodName::Net, _) => Ok(Box::new(self.network()?)),
+            (MethodName::Union, _) => Ok(Box::new(detect::Union::new(vec![
+                Box::new(Imad::default()),
+                Box::new(self.network()?),
+            ]))),
         }
     }
 }
