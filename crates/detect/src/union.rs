@@ -5,7 +5,7 @@
 //! buildings, finds new buildings that iMAD misses (LEVIR F1 0.34 against 0.02) but little on
 //! a sensor it never saw (AirChange 0.16, iMAD 0.33); iMAD, fitted to each pair, finds what
 //! differs beyond the pair's own radiometric relation whatever the sensor. Measured on every
-//! shared set left out of the network's training, the union stays within 0.04 of the better
+//! shared set left out of the network's training, the union stays within 0.05 of the better
 //! method and beats both on DSIFN and AirChange (see `weights/MODEL_CARD.md`).
 //!
 //! The map is each member's probability rescaled so that its own threshold falls at 0.5
@@ -28,7 +28,7 @@
 //! #     let (col, row) = (i % 64, (i / 64) % 64);
 //! #     if (20..32).contains(&col) && (30..40).contains(&row) { *v = 240.0 }
 //! # }
-//! // Two 3-band scenes, the after one with a new bright roof (as in the crate's example).
+//! // Two 3-band scenes, the after one with a new bright roof.
 //! let imad = Imad::default();
 //! let alone = imad.probability(&before, &after)?;
 //! let alone = alone.mask(imad.default_threshold(&alone));
