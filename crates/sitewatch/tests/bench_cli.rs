@@ -24,8 +24,9 @@ fn bench_runs_windowed_detect_on_a_generated_pair() {
     .unwrap();
     assert!(report["imad_mpx_per_s"].as_f64().unwrap() > 0.0);
     assert!(report["net_gflop_per_s"].as_f64().unwrap() > 0.0);
+    assert!(report["union_mpx_per_s"].as_f64().unwrap() > 0.0);
     let runs = report["large_pair"].as_array().unwrap();
-    assert_eq!(runs.len(), 2);
+    assert_eq!(runs.len(), 3);
     let before = GeoTiff::open(out.join("before.tif")).unwrap();
     for run in runs {
         let method = run["method"].as_str().unwrap();
