@@ -171,7 +171,8 @@ impl FittedDetector for FittedUnion<'_> {
                 }
             });
         }
-        Ok(union.unwrap_or_else(|| vec![f32::NAN; before.grid.width * before.grid.height]))
+        // A union of no methods flags nothing.
+        Ok(union.unwrap_or_else(|| vec![0.0; before.grid.width * before.grid.height]))
     }
 }
 
