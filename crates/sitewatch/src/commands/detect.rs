@@ -32,8 +32,8 @@ pub struct Method {
     #[arg(long, value_name = "FILE")]
     weights: Vec<PathBuf>,
     /// The bands to compare, counted from 1, in order. Default: all of them for iMAD; for the
-    /// network and the union, which take red, green, blue, those the imagery declares so (a GeoTIFF's colour
-    /// interpretation, an OSCD city's B04 B03 B02), else all. `--bands 3,2,1` for
+    /// network and the union, which take red, green, blue, those the imagery declares so (a
+    /// GeoTIFF's colour interpretation, an OSCD city's B04 B03 B02), else all. `--bands 3,2,1` for
     /// blue-green-red-NIR imagery such as Sentinel-2 B02 B03 B04 B08 stacked without colours.
     #[arg(long, value_delimiter = ',', value_name = "N,N,..")]
     pub bands: Option<Vec<usize>>,
