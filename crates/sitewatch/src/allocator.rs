@@ -7,9 +7,9 @@
 //! cores that was a third of the network's time on a 1024 x 1024 pair (`sitewatch bench`:
 //! 2.31-2.37 Mpx/s, 3.42-3.74 Mpx/s with the settings below; system time of the whole bench
 //! 42 s, 12 s). Served from the heap and kept there, a freed buffer is the next layer's,
-//! already mapped. The price is memory kept after a peak: on the 10,000 x 10,000 pair the peak resident set rises from
-//! 643 to 726 MB (iMAD: 630 to 714 MB), and up to [`KEPT_FREE`] stays with the process after
-//! the work that needed it (the server keeps it until it stops).
+//! already mapped. The price is memory kept after a peak: on the 10,000 x 10,000 pair the peak
+//! resident set rises from 643 to 726 MB (iMAD: 630 to 714 MB), and up to [`KEPT_FREE`] stays
+//! with the process after the work that needed it (the server keeps it until it stops).
 
 /// Free memory at the top of the heap beyond which glibc gives it back to the system. Measured
 /// by the environment's equivalents (`MALLOC_TRIM_THRESHOLD_`) on a 1024 x 1024 pair, 256 MiB
