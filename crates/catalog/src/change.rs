@@ -75,6 +75,9 @@ pub struct StoredChange {
     pub id: i64,
     /// The comparison that found it.
     pub comparison: i64,
+    /// The method of that comparison (`imad`, `net`, `union`): what the change's mean
+    /// probability is a mean of (for `union`, a score; see `detect::Union`).
+    pub method: String,
     /// The comparison's earlier scene.
     pub before_scene: i64,
     /// The comparison's later scene.
@@ -195,10 +198,11 @@ impl Catalog {
             }
             let verdicts = Verdicts::of_site(conn, site.id)?;
             let mut statement = conn.prepare(
-                "SELECT fid, geom, comparison_fid, before_scene_fid, after_scene_fid, area_m2,
-                   mean_prob, direction FROM changes
-                 WHERE site_fid = ?1 AND (?2 IS NULL OR comparison_fid = ?2)
-                 ORDER BY comparison_fid, fid",
+                "SELECT changes.fid, geom, comparison_fid, changes.before_scene_fid,
+                   changes.after_scene_fid, area_m2, mean_prob, direction, comparisons.method
+                 FROM changes JOIN comparisons ON comparisons.fid = changes.comparison_fid
+                 WHERE changes.site_fid = ?1 AND (?2 IS NULL OR comparison_fid = ?2)
+                 ORDER BY comparison_fid, changes.fid",
             )?;
             let mut rows = statement.query((site.id, comparison))?;
             let mut changes = Vec::new();
@@ -277,6 +281,7 @@ fn change_from_row(row: &Row, verdicts: &Verdicts) -> Result<StoredChange, Catal
     Ok(StoredChange {
         id,
         comparison: row.get("comparison_fid")?,
+        method: row.get("method")?,
         before_scene: row.get("before_scene_fid")?,
         after_scene: row.get("after_scene_fid")?,
         change: NewChange {
@@ -313,6 +318,7 @@ mod tests {
         assert_eq!(catalog.changes("Natanz", None).unwrap(), changes);
         let ids: Vec<i64> = changes.iter().map(|c| c.id).collect();
         assert_eq!(ids, findings.change_ids);
+        assert!(changes.iter().all(|c| c.method == stored.run.method));
         assert_eq!(
             changes[0].change.outline_lonlat,
             lon_lat_box(51.71, 33.71, 51.712, 33.712)

@@ -286,7 +286,9 @@ function detectionPopup(kind, feature) {
   box.className = 'popup';
   const rows = kind === 'change'
     ? [['area', fmtArea(p)], ['between', `${p.before} and ${p.after}`], ['what', p.direction],
-      ['probability', p.mean_prob.toFixed(2)]]
+      ['found by', p.method],
+      // The union's map is a score (each method's threshold at 0.5), not a probability.
+      [p.method === 'union' ? 'score' : 'probability', p.mean_prob.toFixed(2)]]
     : [['area', fmtArea(p)], ['size', `${p.length_m.value.toFixed(1)} × ${p.width_m.value.toFixed(1)} m`],
       ['first seen', p.first_seen || '-'], ['last seen', p.last_seen || '-'],
       ['standing', p.standing ? 'yes' : 'no'], ['MGRS', p.mgrs]];

@@ -104,6 +104,7 @@ fn change_feature(
         "geometry": polygon_geometry(&geometry),
         "properties": {
             "comparison": stored.comparison,
+            "method": stored.method,
             "before_scene": stored.before_scene,
             "after_scene": stored.after_scene,
             "before": date_of(dates, stored.before_scene),

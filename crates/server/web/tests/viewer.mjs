@@ -91,6 +91,10 @@ try {
   const item = page.locator('#detections li[data-detection^="change:"]').first();
   const detection = await item.getAttribute('data-detection');
   await item.click();
+  await page.waitForSelector('.leaflet-popup');
+  const popup = await page.locator('.leaflet-popup').textContent();
+  check(popup.includes('found by') && popup.includes('planted truth') && popup.includes('probability'),
+    `the change's popup does not say which method found it: ${popup}`);
   await page.locator('.leaflet-popup button.review-accepted').click();
   await page.fill('#token-input', token);
   await page.click('#token-save');
