@@ -7,6 +7,7 @@
 
 use raster::{Grid, Raster, RasterSource, ReadError, SampleType, WriteError};
 
+use crate::strips::for_each_strip;
 use crate::threshold::EvidenceHistogram;
 
 /// Why a change map could not be made.
@@ -153,10 +154,31 @@ pub trait ChangeDetector {
 
     /// The method's own threshold for `map` (see [`ChangeDetector::threshold`]).
     fn default_threshold(&self, map: &ChangeMap) -> f32 {
+        if let Some(threshold) = self.fixed_threshold() {
+            return threshold;
+        }
         let mut histogram = EvidenceHistogram::default();
         histogram.add(&map.probability);
         self.threshold(&histogram)
     }
+}
+
+/// `detector`'s own threshold for the map `probability` (a one-band source of any size, read
+/// a strip at a time): its fixed threshold without reading the map where it has one, else the
+/// threshold of the map's log-evidence histogram.
+pub(crate) fn threshold_of_map(
+    detector: &dyn ChangeDetector,
+    probability: &dyn RasterSource,
+) -> Result<f32, ReadError> {
+    if let Some(threshold) = detector.fixed_threshold() {
+        return Ok(threshold);
+    }
+    let mut histogram = EvidenceHistogram::default();
+    for_each_strip(probability, |_, strip: &Raster| {
+        histogram.add(&strip.data);
+        Ok::<(), ReadError>(())
+    })?;
+    Ok(detector.threshold(&histogram))
 }
 
 /// The least common multiple of two window alignments.

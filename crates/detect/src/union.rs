@@ -42,8 +42,9 @@
 
 use raster::{Raster, RasterSource};
 
-use crate::change_map::{least_common_multiple, ChangeDetector, DetectError, FittedDetector};
-use crate::strips::for_each_strip;
+use crate::change_map::{
+    least_common_multiple, threshold_of_map, ChangeDetector, DetectError, FittedDetector,
+};
 use crate::threshold::EvidenceHistogram;
 use crate::windowed::ProbabilityWindows;
 
@@ -112,18 +113,8 @@ impl ChangeDetector for Union {
         let mut members = Vec::with_capacity(self.members.len());
         for member in &self.members {
             let fitted = member.fit(before, after)?;
-            let threshold = match member.fixed_threshold() {
-                Some(threshold) => threshold,
-                None => {
-                    let mut histogram = EvidenceHistogram::default();
-                    let map = ProbabilityWindows::new(fitted.as_ref(), before, after)?;
-                    for_each_strip(&map, |_, strip: &Raster| {
-                        histogram.add(&strip.data);
-                        Ok::<(), DetectError>(())
-                    })?;
-                    member.threshold(&histogram)
-                }
-            };
+            let map = ProbabilityWindows::new(fitted.as_ref(), before, after)?;
+            let threshold = threshold_of_map(member.as_ref(), &map)?;
             members.push(FittedMember { fitted, threshold });
         }
         Ok(Box::new(FittedUnion { members }))

@@ -4,10 +4,10 @@
 //! [`detect_to_geotiffs`] runs four passes over the pair: the detector's fit (iMAD's sample,
 //! the network's band statistics: [`ChangeDetector::fit`]); `probability.tif`, written a strip
 //! of tiles at a time from windows the fitted detector maps with its context around them
-//! ([`ProbabilityWindows`]); the threshold, from the log-evidence histogram of the written map;
-//! and `mask.tif` (after clean-up) with the change objects, from the thresholded mask held in memory (one
-//! byte per pixel: 100 MB for a 10,000 x 10,000 scene) and the region labels (four bytes per
-//! pixel). The inputs are only ever read by windows, so AFTER may be a lazy warp
+//! ([`ProbabilityWindows`]); the threshold, from the log-evidence histogram of the written map
+//! (a pass skipped for a method whose threshold is fixed, as the network's is); and `mask.tif`
+//! (after clean-up) with the change objects, from the thresholded mask held in memory (one byte
+//! per pixel: 100 MB for a 10,000 x 10,000 scene) and the region labels (four bytes per pixel). The inputs are only ever read by windows, so AFTER may be a lazy warp
 //! ([`raster::WarpedSource`]) onto BEFORE's grid.
 
 use std::path::{Path, PathBuf};
@@ -16,10 +16,11 @@ use raster::{
     write_geotiff, GeoTiff, Grid, Raster, RasterSource, ReadError, SampleType, Window, WriteOptions,
 };
 
-use crate::change_map::{check_pair, ChangeDetector, DetectError, FittedDetector};
+use crate::change_map::{
+    check_pair, threshold_of_map, ChangeDetector, DetectError, FittedDetector,
+};
 use crate::objects::{changes_of_mask, clean, Change, CleanupRules};
 use crate::strips::for_each_strip;
-use crate::threshold::EvidenceHistogram;
 
 /// The change probability of a pair as a raster source: each window read is mapped by the
 /// fitted detector from the pair's pixels in that window and its context.
@@ -175,12 +176,7 @@ pub fn detect_to_geotiffs(
     drop(fitted);
 
     let probability = GeoTiff::open(&probability_path)?;
-    let mut histogram = EvidenceHistogram::default();
-    for_each_strip(&probability, |_, strip: &Raster| {
-        histogram.add(&strip.data);
-        Ok::<(), ReadError>(())
-    })?;
-    let threshold = detector.threshold(&histogram);
+    let threshold = threshold_of_map(detector, &probability)?;
     let mut mask = Vec::with_capacity(grid.width * grid.height);
     for_each_strip(&probability, |_, strip: &Raster| {
         mask.extend(strip.data.iter().map(|&p| p >= threshold));
