@@ -54,7 +54,7 @@ pub fn save_checkpoint(
     info: &CheckpointInfo,
     weights: &Path,
 ) -> Result<(), NetError> {
-    let fail = |path: &Path, message: String| NetError::Checkpoint {
+    let fail = |path: &Path, message: String| NetError::SaveCheckpoint {
         path: path.to_path_buf(),
         message,
     };
@@ -71,7 +71,7 @@ pub fn load_checkpoint(
     device: &Device,
 ) -> Result<(ChangeNet, CheckpointInfo), NetError> {
     let sidecar = sidecar_path(weights);
-    let fail = |path: &Path, message: String| NetError::Checkpoint {
+    let fail = |path: &Path, message: String| NetError::LoadCheckpoint {
         path: path.to_path_buf(),
         message,
     };
@@ -84,11 +84,18 @@ pub fn load_checkpoint(
     let json = std::fs::read_to_string(&sidecar).map_err(|e| {
         fail(
             &sidecar,
-            format!("{e}: the sidecar beside the weights records the network's shape"),
+            format!(
+                "the sidecar that records the network's shape cannot be read ({e}); \
+                 `sitewatch train -o WEIGHTS` writes it beside WEIGHTS: keep the two together"
+            ),
         )
     })?;
-    let info: CheckpointInfo = serde_json::from_str(&json)
-        .map_err(|e| fail(&sidecar, format!("not a checkpoint sidecar: {e}")))?;
+    let info: CheckpointInfo = serde_json::from_str(&json).map_err(|e| {
+        fail(
+            &sidecar,
+            format!("not the sidecar that `sitewatch train` writes beside the weights ({e})"),
+        )
+    })?;
     if info.arch_version != NetArch::VERSION {
         return Err(fail(
             &sidecar,
@@ -101,7 +108,12 @@ pub fn load_checkpoint(
     }
     let net = ChangeNet::new(&info.arch, device)
         .try_load_file(weights)
-        .map_err(|e| fail(weights, e.to_string()))?;
+        .map_err(|e| {
+            fail(
+                weights,
+                format!("not weights that `sitewatch train` wrote for the shape its sidecar records ({e})"),
+            )
+        })?;
     Ok((net.valid(), info))
 }
 
@@ -164,6 +176,19 @@ mod tests {
             .to_string();
         assert!(
             err.contains("none.bpk: ") && err.contains("no such file"),
+            "{err}"
+        );
+
+        info.arch_version -= 1;
+        std::fs::write(
+            sidecar_path(&weights),
+            serde_json::to_string(&info).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(&weights, b"not a burn record").unwrap();
+        let err = load_checkpoint(&weights, &device).unwrap_err().to_string();
+        assert!(
+            err.contains("net.bpk: cannot load the network: not weights"),
             "{err}"
         );
     }

@@ -52,9 +52,12 @@ pub enum NetError {
         dirs: Vec<PathBuf>,
         exclude: Vec<String>,
     },
-    /// Weights or their sidecar cannot be written, read or applied.
-    #[error("{}: cannot write or read the checkpoint: {message}", path.display())]
-    Checkpoint { path: PathBuf, message: String },
+    /// Weights or their sidecar cannot be written.
+    #[error("{}: cannot save the network: {message}", path.display())]
+    SaveCheckpoint { path: PathBuf, message: String },
+    /// Weights or their sidecar cannot be read, or do not fit this build.
+    #[error("{}: cannot load the network: {message}", path.display())]
+    LoadCheckpoint { path: PathBuf, message: String },
     /// The training recipe cannot be carried out (crop size, batch).
     #[error("the training recipe cannot be used: {0}")]
     Recipe(String),
