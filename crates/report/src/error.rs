@@ -17,6 +17,16 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
+    /// A folder given as a report holds no manifest.
+    #[error(
+        "{}: not a sitewatch report folder: it has no manifest.json \
+         (`sitewatch report SITE -o DIR` writes one)",
+        dir.display()
+    )]
+    NoManifest {
+        /// The folder.
+        dir: PathBuf,
+    },
     /// The manifest file is not a sitewatch manifest.
     #[error("{}: is not a sitewatch manifest: {source}", path.display())]
     BadManifest {

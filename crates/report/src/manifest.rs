@@ -108,6 +108,11 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<PathBuf, Report
 /// Reads `dir/manifest.json`.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, ReportError> {
     let path = dir.join(MANIFEST_FILE);
+    if dir.is_dir() && !path.exists() {
+        return Err(ReportError::NoManifest {
+            dir: dir.to_path_buf(),
+        });
+    }
     let text = std::fs::read_to_string(&path).map_err(ReportError::io(&path))?;
     serde_json::from_str(&text).map_err(|source| ReportError::BadManifest { path, source })
 }
@@ -115,6 +120,22 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_without_a_manifest_is_named_as_no_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = read_manifest(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "{}: not a sitewatch report folder",
+                dir.path().display()
+            )),
+            "{err}"
+        );
+        let missing = dir.path().join("missing");
+        let err = read_manifest(&missing).unwrap_err().to_string();
+        assert!(err.contains("missing/manifest.json: "), "{err}");
+    }
 
     #[test]
     fn inputs_inside_the_folder_are_relative_and_outside_absolute() {
