@@ -26,26 +26,32 @@ pub fn run(ctx: &Context, args: AlignArgs) -> Result<()> {
     ctx.print(&outcomes, |outcomes| {
         outcomes
             .iter()
-            .map(|o| match o.status {
-                AlignmentStatus::Aligned => format!(
-                    "scene {:>4}: aligned, dx {:+.2} dy {:+.2} px, RMSE {:.2} px ({:.2} m), {} tie points",
-                    o.scene_id,
-                    o.dx_px.unwrap_or(0.0),
-                    o.dy_px.unwrap_or(0.0),
-                    o.rmse_px.unwrap_or(0.0),
-                    o.rmse_m.unwrap_or(0.0),
-                    o.tie_points_used
-                ),
-                AlignmentStatus::Refused => format!(
-                    "scene {:>4}: REFUSED, kept unaligned: {}",
-                    o.scene_id,
-                    o.reason.as_deref().unwrap_or("")
-                ),
-            })
+            .map(outcome_line)
             .collect::<Vec<_>>()
             .join("\n")
     });
     Ok(())
+}
+
+/// One scene's alignment as a line for people: the shift and its residual, or the refusal and
+/// why.
+pub fn outcome_line(o: &NewAlignment) -> String {
+    match o.status {
+        AlignmentStatus::Aligned => format!(
+            "scene {:>4}: aligned, dx {:+.2} dy {:+.2} px, RMSE {:.2} px ({:.2} m), {} tie points",
+            o.scene_id,
+            o.dx_px.unwrap_or(0.0),
+            o.dy_px.unwrap_or(0.0),
+            o.rmse_px.unwrap_or(0.0),
+            o.rmse_m.unwrap_or(0.0),
+            o.tie_points_used
+        ),
+        AlignmentStatus::Refused => format!(
+            "scene {:>4}: REFUSED, kept unaligned: {}",
+            o.scene_id,
+            o.reason.as_deref().unwrap_or("")
+        ),
+    }
 }
 
 /// Aligns the scenes of `site` that `wanted` picks to the reference scene (the earliest unless

@@ -2,9 +2,10 @@
 //! registry), stored in the catalog and incremental.
 
 use anyhow::Result;
-use catalog::ReviewFilter;
+use catalog::{AlignmentStatus, ReviewFilter};
 use clap::{Args, ValueEnum};
 
+use crate::commands::align::outcome_line;
 use crate::commands::detect::Method;
 use crate::output::Context;
 use crate::pipeline::{run_site, RunOptions, RunSummary};
@@ -69,8 +70,28 @@ pub fn plain(s: &RunSummary) -> String {
         );
     }
     let mut lines = vec![format!("{}: {} scenes", s.site, s.scenes)];
-    if !s.aligned.is_empty() {
-        lines.push(format!("aligned {} scenes to the first", s.aligned.len()));
+    // The first scene is its own reference; the others were measured against it.
+    let measured: Vec<_> = s
+        .aligned
+        .iter()
+        .filter(|a| a.reference_scene_id.is_some())
+        .collect();
+    if !measured.is_empty() {
+        let refused: Vec<_> = measured
+            .iter()
+            .filter(|a| a.status == AlignmentStatus::Refused)
+            .collect();
+        lines.push(format!(
+            "aligned {} of {} scenes to the first{}",
+            measured.len() - refused.len(),
+            measured.len(),
+            if refused.is_empty() {
+                ""
+            } else {
+                "; the refused are compared on their georeferencing alone:"
+            }
+        ));
+        lines.extend(refused.iter().map(|a| format!("  {}", outcome_line(a))));
     }
     for p in &s.compared {
         lines.push(format!(
@@ -108,4 +129,52 @@ pub fn plain(s: &RunSummary) -> String {
         ));
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use catalog::NewAlignment;
+
+    fn alignment(scene_id: i64, reference: Option<i64>, refused: Option<&str>) -> NewAlignment {
+        NewAlignment {
+            scene_id,
+            reference_scene_id: reference,
+            status: if refused.is_some() {
+                AlignmentStatus::Refused
+            } else {
+                AlignmentStatus::Aligned
+            },
+            dx_px: refused.is_none().then_some(0.4),
+            dy_px: refused.is_none().then_some(-0.2),
+            model: serde_json::Value::Null,
+            tie_points_used: 12,
+            tie_points_rejected: 0,
+            rmse_px: refused.is_none().then_some(0.1),
+            rmse_m: refused.is_none().then_some(0.06),
+            reason: refused.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_refused_alignment_is_said_with_its_reason_and_the_reference_is_not_counted() {
+        let summary = RunSummary {
+            site: "Joplin".into(),
+            scenes: 3,
+            aligned: vec![
+                alignment(1, None, None),
+                alignment(2, Some(1), None),
+                alignment(3, Some(1), Some("the tie points disagree")),
+            ],
+            compared: vec![],
+            kept: 0,
+            registry: None,
+        };
+        let text = plain(&summary);
+        assert!(
+            text.contains("aligned 1 of 2 scenes to the first; the refused are compared on their georeferencing alone:\n  scene    3: REFUSED, kept unaligned: the tie points disagree"),
+            "{text}"
+        );
+        assert!(!text.contains("scene    2"), "{text}");
+    }
 }
