@@ -95,6 +95,52 @@ impl Window {
         let r1 = (self.row_off + self.height).min(other.row_off + other.height);
         (c1 > c0 && r1 > r0).then(|| Window::new(c0, r0, c1 - c0, r1 - r0))
     }
+
+    /// The window around the set cells of `mask` (row-major, `grid_width` cells a row), or
+    /// `None` when none is set.
+    ///
+    /// ```
+    /// use raster::Window;
+    /// // A 4 x 3 mask with cells set at (col 2, row 0) and (col 1, row 1).
+    /// let mask = [false, false, true, false, false, true, false, false, false, false, false, false];
+    /// assert_eq!(Window::around(&mask, 4), Some(Window::new(1, 0, 2, 2)));
+    /// assert_eq!(Window::around(&[false; 12], 4), None);
+    /// ```
+    pub fn around(mask: &[bool], grid_width: usize) -> Option<Window> {
+        let first = mask.iter().position(|&m| m)?;
+        let last = mask.iter().rposition(|&m| m)?;
+        let (mut c0, mut c1) = (grid_width, 0);
+        for row in mask[first - first % grid_width..=last].chunks(grid_width) {
+            if let (Some(left), Some(right)) =
+                (row.iter().position(|&m| m), row.iter().rposition(|&m| m))
+            {
+                c0 = c0.min(left);
+                c1 = c1.max(right + 1);
+            }
+        }
+        let (r0, r1) = (first / grid_width, last / grid_width + 1);
+        Some(Window::new(c0, r0, c1 - c0, r1 - r0))
+    }
+
+    /// This window grown by `margin` cells on every side, clipped to a `grid_width` x
+    /// `grid_height` grid.
+    pub fn grown(&self, margin: usize, grid_width: usize, grid_height: usize) -> Window {
+        let (c0, r0) = (
+            self.col_off.saturating_sub(margin),
+            self.row_off.saturating_sub(margin),
+        );
+        let c1 = (self.col_off + self.width + margin).min(grid_width);
+        let r1 = (self.row_off + self.height + margin).min(grid_height);
+        Window::new(c0, r0, c1 - c0, r1 - r0)
+    }
+
+    /// The row-major indices of the window's cells in a grid `grid_width` cells wide.
+    pub fn indices(&self, grid_width: usize) -> impl Iterator<Item = usize> + '_ {
+        (self.row_off..self.row_off + self.height).flat_map(move |r| {
+            let start = r * grid_width + self.col_off;
+            start..start + self.width
+        })
+    }
 }
 
 /// A georeferenced pixel grid: a CRS, a transform and a size.
