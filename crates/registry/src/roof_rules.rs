@@ -7,28 +7,90 @@ use raster::Raster;
 use crate::radiometry::scene_gains;
 use crate::tracking::TrackingRules;
 
-/// How sharply `image` steps at the outline of `pixels`: per band, the absolute difference
-/// between the mean of the two pixel rings just inside and the two just outside, in units of
-/// the band's median over the image (so that images of different gain or bit depth compare),
-/// summed. A building shows its outline; bare ground does not.
-pub(crate) fn edge_step(pixels: &[bool], image: &Raster, w: usize, h: usize) -> f64 {
-    let inner = detect::morphology::erode(pixels, w, h, 2);
-    let outer = detect::morphology::dilate(pixels, w, h, 2);
-    let inside: Vec<usize> = (0..w * h).filter(|&p| pixels[p] && !inner[p]).collect();
-    let outside: Vec<usize> = (0..w * h).filter(|&p| outer[p] && !pixels[p]).collect();
-    let mean = |band: &[f32], at: &[usize]| {
-        at.iter().map(|&p| f64::from(band[p])).sum::<f64>() / at.len().max(1) as f64
-    };
-    (0..image.band_count)
-        .map(|b| {
-            let band = image.band(b);
-            let (i, o) = (mean(band, &inside), mean(band, &outside));
-            let mut sample: Vec<f32> = band.iter().step_by(7).copied().collect();
-            sample.sort_by(f32::total_cmp);
-            let median = f64::from(sample.get(sample.len() / 2).copied().unwrap_or(1.0));
-            (i - o).abs() / median.max(1e-6)
-        })
-        .sum()
+/// Which of a pair's two dates.
+#[derive(Clone, Copy)]
+pub(crate) enum Date {
+    Before,
+    After,
+}
+
+/// A pair of dates' images with the scene-wide figures the rules weigh a roof against: the
+/// scene's gain between the dates, and each band's median and largest value. Each is a pass
+/// over the whole scene, so they are found once per pair, not once per building.
+pub(crate) struct PairImages<'a> {
+    pub before: &'a Raster,
+    pub after: &'a Raster,
+    gains: Vec<f64>,
+    before_bands: Vec<BandFigures>,
+    after_bands: Vec<BandFigures>,
+}
+
+/// One band's scene-wide figures.
+struct BandFigures {
+    /// The median over a regular sample of the pixels (every seventh).
+    median: f64,
+    /// The largest value.
+    top: f32,
+}
+
+impl BandFigures {
+    fn of(image: &Raster) -> Vec<BandFigures> {
+        (0..image.band_count)
+            .map(|b| {
+                let band = image.band(b);
+                let mut sample: Vec<f32> = band.iter().step_by(7).copied().collect();
+                sample.sort_by(f32::total_cmp);
+                BandFigures {
+                    median: f64::from(sample.get(sample.len() / 2).copied().unwrap_or(1.0)),
+                    top: band.iter().copied().fold(f32::MIN, f32::max),
+                }
+            })
+            .collect()
+    }
+}
+
+impl<'a> PairImages<'a> {
+    pub fn new(before: &'a Raster, after: &'a Raster) -> PairImages<'a> {
+        PairImages {
+            before,
+            after,
+            gains: scene_gains(before, after, None),
+            before_bands: BandFigures::of(before),
+            after_bands: BandFigures::of(after),
+        }
+    }
+
+    fn date(&self, date: Date) -> (&Raster, &[BandFigures]) {
+        match date {
+            Date::Before => (self.before, &self.before_bands),
+            Date::After => (self.after, &self.after_bands),
+        }
+    }
+
+    /// How sharply the image of `date` steps at the outline of `pixels`: per band, the
+    /// absolute difference between the mean of the two pixel rings just inside and the two
+    /// just outside, in units of the band's median over the image (so that images of different
+    /// gain or bit depth compare), summed. A building shows its outline; bare ground does not.
+    pub fn edge_step(&self, pixels: &[bool], date: Date) -> f64 {
+        let (image, bands) = self.date(date);
+        let (w, h) = (image.grid.width, image.grid.height);
+        let inner = detect::morphology::erode(pixels, w, h, 2);
+        let outer = detect::morphology::dilate(pixels, w, h, 2);
+        let inside: Vec<usize> = (0..w * h).filter(|&p| pixels[p] && !inner[p]).collect();
+        let outside: Vec<usize> = (0..w * h).filter(|&p| outer[p] && !pixels[p]).collect();
+        let mean = |band: &[f32], at: &[usize]| {
+            at.iter().map(|&p| f64::from(band[p])).sum::<f64>() / at.len().max(1) as f64
+        };
+        bands
+            .iter()
+            .enumerate()
+            .map(|(b, figures)| {
+                let band = image.band(b);
+                let (i, o) = (mean(band, &inside), mean(band, &outside));
+                (i - o).abs() / figures.median.max(1e-6)
+            })
+            .sum()
+    }
 }
 
 /// The full scales of integer sensors (2^k - 1 for 8 to 16 bits): an image whose largest
@@ -42,30 +104,28 @@ const FULL_SCALE: [f32; 5] = [255.0, 1023.0, 2047.0, 4095.0, 65535.0];
 /// bit depth do not count). A band clipped (saturated at the sensor's full scale) over half
 /// the roof reads darker than it is: clipped after, only a brightening counts; clipped
 /// before, only a darkening; clipped in both, nothing.
-pub(crate) fn roof_changed(
-    pixels: &[bool],
-    before: &Raster,
-    after: &Raster,
-    rules: &TrackingRules,
-) -> bool {
+pub(crate) fn roof_changed(pixels: &[bool], images: &PairImages, rules: &TrackingRules) -> bool {
+    let (before, after) = (images.before, images.after);
     let (w, h) = (after.grid.width, after.grid.height);
     let inner = detect::morphology::erode(pixels, w, h, rules.dilation_px);
     let inner: Vec<usize> = (0..w * h).filter(|&p| inner[p]).collect();
     if inner.is_empty() {
         return false;
     }
-    let gains = scene_gains(before, after, None);
+    let gains = &images.gains;
     (0..after.band_count.min(gains.len())).any(|b| {
         let (bb, ab) = (before.band(b), after.band(b));
         // A roof clipped (at the sensor's full scale: a bright roof saturating the sensor)
         // over half its pixels is brighter than it reads: clipped after, only a brightening
         // shows; clipped before, only a darkening; clipped in both, nothing.
-        let clipped = |band: &[f32]| {
-            let top = band.iter().copied().fold(f32::MIN, f32::max);
+        let clipped = |band: &[f32], top: f32| {
             FULL_SCALE.contains(&top)
                 && 2 * inner.iter().filter(|&&p| band[p] >= top).count() >= inner.len()
         };
-        let (clipped_before, clipped_after) = (clipped(bb), clipped(ab));
+        let (clipped_before, clipped_after) = (
+            clipped(bb, images.before_bands[b].top),
+            clipped(ab, images.after_bands[b].top),
+        );
         let mean = |band: &[f32]| {
             inner.iter().map(|&p| f64::from(band[p])).sum::<f64>() / inner.len() as f64
         };

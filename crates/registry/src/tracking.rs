@@ -67,9 +67,11 @@
 //! was only found through a later change to it); its last seen date is the last date it stood.
 //! Its outline on each date is the version it had then (it grows with each expansion).
 
+use std::cell::OnceCell;
+
 use detect::{Change, Direction};
 use geo_types::Polygon;
-use raster::{GeoTransform, Grid, Raster};
+use raster::{GeoTransform, Grid, Raster, Window};
 use serde::Serialize;
 
 use crate::equal_area::EqualArea;
@@ -78,10 +80,10 @@ use crate::footprint::{to_geo, FootprintMeasure};
 use crate::housing::{mark_housing, HousingRules};
 use crate::mask_shape::Shape;
 use crate::measure::Measure;
-use crate::rasterize::rasterize;
+use crate::rasterize::{burn, rasterize};
 use crate::refine_edges::{refine_rectangle, EdgeRules, PixelRectangle};
 use crate::registry_entry::describe;
-use crate::roof_rules::{count, edge_step, roof_beyond, roof_changed};
+use crate::roof_rules::{count, roof_beyond, roof_changed, Date, PairImages};
 use crate::seed::Seed;
 use crate::shadow::{new_shadow, Casters, ShadowRules, Sun};
 
@@ -224,6 +226,10 @@ pub struct TrackedBuilding {
 /// A building while the dates are walked: its pixels on the site grid.
 pub(crate) struct Track {
     pub pixels: Vec<bool>,
+    /// Where `pixels` are set, and how many: what matching a change against every building
+    /// reads, found once per outline so that a match need not scan the whole grid per building.
+    extent: OnceCell<Option<Window>>,
+    area_px: OnceCell<usize>,
     /// The outline's versions: from which date on each mask holds.
     pub versions: Vec<(usize, Vec<bool>)>,
     pub first_seen: usize,
@@ -236,6 +242,8 @@ impl Track {
     fn new(pixels: Vec<bool>, first_seen: usize) -> Track {
         Track {
             versions: vec![(first_seen, pixels.clone())],
+            extent: OnceCell::new(),
+            area_px: OnceCell::new(),
             pixels,
             first_seen,
             last_seen: None,
@@ -267,11 +275,23 @@ impl Track {
             self.history.push(event);
         }
     }
+    /// Where the outline's pixels are on a grid `width` pixels wide (`None`: nowhere).
+    fn extent(&self, width: usize) -> Option<Window> {
+        *self
+            .extent
+            .get_or_init(|| Window::around(&self.pixels, width))
+    }
+    /// How many pixels the outline covers.
+    fn area_px(&self) -> usize {
+        *self.area_px.get_or_init(|| count(&self.pixels))
+    }
     /// Grows the outline by `other` from date `from` on.
     fn grow(&mut self, other: &[bool], from: usize) {
         for (a, &b) in self.pixels.iter_mut().zip(other) {
             *a |= b;
         }
+        self.extent = OnceCell::new();
+        self.area_px = OnceCell::new();
         match self.versions.last_mut() {
             Some((date, mask)) if *date >= from => mask.clone_from(&self.pixels),
             _ => self.versions.push((from, self.pixels.clone())),
@@ -306,19 +326,19 @@ pub fn track_buildings(
         .collect();
     for (pair, pair_changes) in changes.iter().enumerate() {
         let (before, after) = (&rasters[pair], &rasters[pair + 1]);
-        let masks: Vec<Vec<bool>> = pair_changes
-            .iter()
-            .map(|c| rasterize(&to_geo(&c.polygon), &pixel_grid))
-            .collect();
+        let images = PairImages::new(before, after);
+        // Each change's mask is made when its turn comes: a whole-grid mask per change, all
+        // held at once, would take the site's area times the number of changes.
+        let outlines: Vec<Polygon<f64>> = pair_changes.iter().map(|c| to_geo(&c.polygon)).collect();
         // Shade that came (the after date's sun) or went (the before date's) is no change
         // of any building.
         let mut changed = vec![false; w * h];
         let mut removed = vec![false; w * h];
         let mut standing = vec![false; w * h];
-        for (m, c) in masks.iter().zip(pair_changes) {
-            or_into(&mut changed, m);
+        for (outline, c) in outlines.iter().zip(pair_changes) {
+            burn(outline, &pixel_grid, &mut changed, true);
             if c.direction == Direction::Removed {
-                or_into(&mut removed, m);
+                burn(outline, &pixel_grid, &mut removed, true);
             }
         }
         for t in tracks.iter().filter(|t| t.standing()) {
@@ -346,7 +366,8 @@ pub fn track_buildings(
                 or_into(&mut shadow, &shade);
             }
         }
-        for (change, mut pixels) in pair_changes.iter().zip(masks) {
+        for (change, outline) in pair_changes.iter().zip(&outlines) {
+            let mut pixels = rasterize(outline, &pixel_grid);
             let shaded = pixels.iter().zip(&shadow).any(|(&p, &s)| p && s);
             for (p, s) in pixels.iter_mut().zip(&shadow) {
                 *p &= !s;
@@ -362,13 +383,18 @@ pub fn track_buildings(
                 continue;
             }
             let near = detect::morphology::dilate(&pixels, w, h, rules.dilation_px);
+            let near_extent = Window::around(&near, w);
             let change_px = count(&pixels);
             // Per standing building: its pixels near the change, the change's pixels inside it.
             let mut best: Option<(usize, f64, f64)> = None;
             for (k, track) in tracks.iter().enumerate().filter(|(_, t)| t.standing()) {
-                let size = count(&track.pixels);
+                let overlap = track.extent(w).zip(near_extent);
+                let Some(overlap) = overlap.and_then(|(t, n)| t.intersection(&n)) else {
+                    continue;
+                };
+                let size = track.area_px();
                 let (mut covered, mut inside) = (0usize, 0usize);
-                for p in 0..w * h {
+                for p in overlap.indices(w) {
                     if track.pixels[p] {
                         covered += usize::from(near[p]);
                         inside += usize::from(pixels[p]);
@@ -386,8 +412,8 @@ pub fn track_buildings(
             match change.direction {
                 Direction::Removed => match best {
                     Some((k, cover, _)) if cover >= rules.cover_fraction => {
-                        if still_shows(&tracks[k].pixels, before, after) {
-                            if roof_changed(&tracks[k].pixels, before, after, rules) {
+                        if still_shows(&tracks[k].pixels, &images) {
+                            if roof_changed(&tracks[k].pixels, &images, rules) {
                                 tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                             }
                         } else {
@@ -407,23 +433,17 @@ pub fn track_buildings(
                 Direction::SurfaceChanged => match best {
                     Some((k, _, _)) if tracks[k].appeared_in(pair) => {}
                     Some((k, cover, within)) => {
-                        let added = annex(
-                            &pixels,
-                            &tracks[k].pixels,
-                            pair,
-                            observations,
-                            &basis,
-                            rules,
-                        )?;
+                        let added =
+                            annex(&pixels, &tracks[k].pixels, &images, grid, &basis, rules)?;
                         if !add_beyond(&mut tracks, k, added, pair)
                             && (cover >= rules.cover_fraction || within >= 0.5)
-                            && roof_changed(&tracks[k].pixels, before, after, rules)
+                            && roof_changed(&tracks[k].pixels, &images, rules)
                         {
                             tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                         }
                     }
                     None if shape.is_building(rules) => {
-                        tracks.extend(new_building(pixels, &shape, pair, before, after, rules));
+                        tracks.extend(new_building(pixels, &shape, pair, &images, rules));
                     }
                     None => {}
                 },
@@ -433,24 +453,18 @@ pub fn track_buildings(
                     }
                     // Mostly inside a building: its roof's texture, not a new part.
                     Some((k, _, within)) if within >= 0.5 => {
-                        let reroofed = roof_changed(&tracks[k].pixels, before, after, rules);
+                        let reroofed = roof_changed(&tracks[k].pixels, &images, rules);
                         if reroofed {
                             tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                         }
                     }
                     Some((k, _, _)) => {
-                        let added = annex(
-                            &pixels,
-                            &tracks[k].pixels,
-                            pair,
-                            observations,
-                            &basis,
-                            rules,
-                        )?;
+                        let added =
+                            annex(&pixels, &tracks[k].pixels, &images, grid, &basis, rules)?;
                         add_beyond(&mut tracks, k, added, pair);
                     }
                     None if shape.is_building(rules) => {
-                        tracks.extend(new_building(pixels, &shape, pair, before, after, rules));
+                        tracks.extend(new_building(pixels, &shape, pair, &images, rules));
                     }
                     None => {}
                 },
@@ -530,14 +544,12 @@ enum Beyond {
 fn annex(
     pixels: &[bool],
     building: &[bool],
-    pair: usize,
-    observations: &Observations,
+    images: &PairImages,
+    grid: &Grid,
     basis: &EqualArea,
     rules: &TrackingRules,
 ) -> Result<Beyond, RegistryError> {
-    let grid = observations.grid;
     let (w, h) = (grid.width, grid.height);
-    let (before, after) = (&observations.rasters[pair], &observations.rasters[pair + 1]);
     let near = detect::morphology::dilate(building, w, h, rules.dilation_px);
     let beyond: Vec<bool> = pixels.iter().zip(&near).map(|(&p, &n)| p && !n).collect();
     let beyond = detect::morphology::open(&beyond, w, h, 1);
@@ -551,8 +563,8 @@ fn annex(
         (shape.area_m2 / (shape.rectangularity * shape.elongation).max(1e-9)).sqrt() / grid.gsd();
     let built = shape.area_m2 >= rules.min_area_m2
         && shape.is_building(rules)
-        && roof_changed(&beyond, before, after, rules)
-        && !still_shows_before(&beyond, before, after);
+        && roof_changed(&beyond, images, rules)
+        && !still_shows_before(&beyond, images);
     Ok(if !built {
         Beyond::Nothing
     } else if contact >= 0.5 * width_px {
@@ -571,15 +583,14 @@ fn annex(
 
 /// Whether the outline of `pixels` already showed in the before image as much as in the
 /// after image (half its step or more): something stood there before.
-fn still_shows_before(pixels: &[bool], before: &Raster, after: &Raster) -> bool {
-    let (w, h) = (after.grid.width, after.grid.height);
-    edge_step(pixels, before, w, h) >= 0.5 * edge_step(pixels, after, w, h)
+fn still_shows_before(pixels: &[bool], images: &PairImages) -> bool {
+    images.edge_step(pixels, Date::Before) >= 0.5 * images.edge_step(pixels, Date::After)
 }
 
 /// Whether a building's outline still shows in the after image (half its step before or
 /// more): a "removed" change over it then took its roof's texture, not the building.
-fn still_shows(pixels: &[bool], before: &Raster, after: &Raster) -> bool {
-    still_shows_before(pixels, after, before)
+fn still_shows(pixels: &[bool], images: &PairImages) -> bool {
+    images.edge_step(pixels, Date::After) >= 0.5 * images.edge_step(pixels, Date::Before)
 }
 
 /// The registry entry a gained or changed region touching no known building starts: a
@@ -589,15 +600,14 @@ fn new_building(
     pixels: Vec<bool>,
     shape: &Shape,
     pair: usize,
-    before: &Raster,
-    after: &Raster,
+    images: &PairImages,
     rules: &TrackingRules,
 ) -> Option<Track> {
     // Whatever it is, its inside must have changed (not only its edges and shadows).
-    if !roof_changed(&pixels, before, after, rules) {
+    if !roof_changed(&pixels, images, rules) {
         return None;
     }
-    let (event, mut track) = if still_shows_before(&pixels, before, after) {
+    let (event, mut track) = if still_shows_before(&pixels, images) {
         // An unseen building whose roof changed must be a clean block: a fragment of
         // shade, ground or a neighbour's edge is not.
         if shape.rectangularity < rules.refine_rectangularity {
@@ -605,7 +615,7 @@ fn new_building(
         }
         (BuildingEventKind::SurfaceChanged, Track::new(pixels, 0))
     } else {
-        match roof_beyond(&pixels, before, after, rules) {
+        match roof_beyond(&pixels, images.before, images.after, rules) {
             Some(grown) => (BuildingEventKind::Expanded, Track::new(grown, 0)),
             None => (BuildingEventKind::Appeared, Track::new(pixels, pair + 1)),
         }
