@@ -16,6 +16,7 @@
 
 pub mod equal_area;
 pub mod error;
+mod extent_mask;
 pub mod footprint;
 pub mod housing;
 pub mod indicators;

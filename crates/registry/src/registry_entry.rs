@@ -45,7 +45,8 @@ pub(crate) fn describe(
         } else {
             dates.clone()
         };
-        let measure = measure_version(mask, &measured_on, observations, basis, rules)?;
+        let mask = mask.to_grid(grid.width, grid.height);
+        let measure = measure_version(&mask, &measured_on, observations, basis, rules)?;
         let outline_lonlat = lonlat.polygon(&measure.outline)?;
         outlines.extend(dates.iter().map(|&date| DatedOutline {
             date,

@@ -67,8 +67,6 @@
 //! was only found through a later change to it); its last seen date is the last date it stood.
 //! Its outline on each date is the version it had then (it grows with each expansion).
 
-use std::cell::OnceCell;
-
 use detect::{Change, Direction};
 use geo_types::Polygon;
 use raster::{GeoTransform, Grid, Raster, Window};
@@ -76,6 +74,7 @@ use serde::Serialize;
 
 use crate::equal_area::EqualArea;
 use crate::error::RegistryError;
+use crate::extent_mask::ExtentMask;
 use crate::footprint::{to_geo, FootprintMeasure};
 use crate::housing::{mark_housing, HousingRules};
 use crate::mask_shape::Shape;
@@ -225,13 +224,11 @@ pub struct TrackedBuilding {
 
 /// A building while the dates are walked: its pixels on the site grid.
 pub(crate) struct Track {
-    pub pixels: Vec<bool>,
-    /// Where `pixels` are set, and how many: what matching a change against every building
-    /// reads, found once per outline so that a match need not scan the whole grid per building.
-    extent: OnceCell<Option<Window>>,
-    area_px: OnceCell<usize>,
+    /// The outline now, kept over its extent (a whole-grid mask per building would take the
+    /// site's area each).
+    pub outline: ExtentMask,
     /// The outline's versions: from which date on each mask holds.
-    pub versions: Vec<(usize, Vec<bool>)>,
+    pub versions: Vec<(usize, ExtentMask)>,
     pub first_seen: usize,
     pub last_seen: Option<usize>,
     pub history: Vec<BuildingEvent>,
@@ -239,12 +236,12 @@ pub(crate) struct Track {
 }
 
 impl Track {
-    fn new(pixels: Vec<bool>, first_seen: usize) -> Track {
+    /// A track whose outline is the set pixels of `pixels` (a mask of a grid `width` wide).
+    fn new(pixels: &[bool], width: usize, first_seen: usize) -> Track {
+        let outline = ExtentMask::new(pixels, width);
         Track {
-            versions: vec![(first_seen, pixels.clone())],
-            extent: OnceCell::new(),
-            area_px: OnceCell::new(),
-            pixels,
+            versions: vec![(first_seen, outline.clone())],
+            outline,
             first_seen,
             last_seen: None,
             history: Vec::new(),
@@ -252,8 +249,8 @@ impl Track {
         }
     }
     /// A building that appeared between dates `pair` and `pair + 1`.
-    fn appeared(pixels: Vec<bool>, pair: usize) -> Track {
-        let mut track = Track::new(pixels, pair + 1);
+    fn appeared(pixels: &[bool], width: usize, pair: usize) -> Track {
+        let mut track = Track::new(pixels, width, pair + 1);
         track.add_event(BuildingEventKind::Appeared, pair);
         track
     }
@@ -275,26 +272,14 @@ impl Track {
             self.history.push(event);
         }
     }
-    /// Where the outline's pixels are on a grid `width` pixels wide (`None`: nowhere).
-    fn extent(&self, width: usize) -> Option<Window> {
-        *self
-            .extent
-            .get_or_init(|| Window::around(&self.pixels, width))
-    }
-    /// How many pixels the outline covers.
-    fn area_px(&self) -> usize {
-        *self.area_px.get_or_init(|| count(&self.pixels))
-    }
-    /// Grows the outline by `other` from date `from` on.
-    fn grow(&mut self, other: &[bool], from: usize) {
-        for (a, &b) in self.pixels.iter_mut().zip(other) {
-            *a |= b;
-        }
-        self.extent = OnceCell::new();
-        self.area_px = OnceCell::new();
+    /// Grows the outline by `other` (a mask of the `width` x `height` grid) from date `from` on.
+    fn grow(&mut self, other: &[bool], width: usize, height: usize, from: usize) {
+        let mut grown = self.outline.to_grid(width, height);
+        or_into(&mut grown, other);
+        self.outline = ExtentMask::new(&grown, width);
         match self.versions.last_mut() {
-            Some((date, mask)) if *date >= from => mask.clone_from(&self.pixels),
-            _ => self.versions.push((from, self.pixels.clone())),
+            Some((date, mask)) if *date >= from => mask.clone_from(&self.outline),
+            _ => self.versions.push((from, self.outline.clone())),
         }
     }
 }
@@ -342,7 +327,7 @@ pub fn track_buildings(
             }
         }
         for t in tracks.iter().filter(|t| t.standing()) {
-            or_into(&mut standing, &t.pixels);
+            t.outline.or_into(&mut standing, w);
         }
         let mut shadow = vec![false; w * h];
         for (sun, from, to, may_cast) in [
@@ -388,14 +373,14 @@ pub fn track_buildings(
             // Per standing building: its pixels near the change, the change's pixels inside it.
             let mut best: Option<(usize, f64, f64)> = None;
             for (k, track) in tracks.iter().enumerate().filter(|(_, t)| t.standing()) {
-                let overlap = track.extent(w).zip(near_extent);
+                let overlap = track.outline.window().zip(near_extent);
                 let Some(overlap) = overlap.and_then(|(t, n)| t.intersection(&n)) else {
                     continue;
                 };
-                let size = track.area_px();
+                let size = track.outline.count();
                 let (mut covered, mut inside) = (0usize, 0usize);
                 for p in overlap.indices(w) {
-                    if track.pixels[p] {
+                    if track.outline.contains(p, w) {
                         covered += usize::from(near[p]);
                         inside += usize::from(pixels[p]);
                     }
@@ -412,8 +397,9 @@ pub fn track_buildings(
             match change.direction {
                 Direction::Removed => match best {
                     Some((k, cover, _)) if cover >= rules.cover_fraction => {
-                        if still_shows(&tracks[k].pixels, &images) {
-                            if roof_changed(&tracks[k].pixels, &images, rules) {
+                        let building = tracks[k].outline.to_grid(w, h);
+                        if still_shows(&building, &images) {
+                            if roof_changed(&building, &images, rules) {
                                 tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                             }
                         } else {
@@ -423,7 +409,7 @@ pub fn track_buildings(
                     }
                     Some(_) => {}
                     None if shape.is_building(rules) => {
-                        let mut track = Track::new(pixels, 0);
+                        let mut track = Track::new(&pixels, w, 0);
                         track.add_event(BuildingEventKind::Demolished, pair);
                         track.last_seen = Some(pair);
                         tracks.push(track);
@@ -433,11 +419,12 @@ pub fn track_buildings(
                 Direction::SurfaceChanged => match best {
                     Some((k, _, _)) if tracks[k].appeared_in(pair) => {}
                     Some((k, cover, within)) => {
-                        let added =
-                            annex(&pixels, &tracks[k].pixels, &images, grid, &basis, rules)?;
-                        if !add_beyond(&mut tracks, k, added, pair)
+                        let building = tracks[k].outline.to_grid(w, h);
+                        let added = annex(&pixels, &building, &images, grid, &basis, rules)?;
+                        // Unless something was added, the building is as it was.
+                        if !add_beyond(&mut tracks, k, added, pair, grid)
                             && (cover >= rules.cover_fraction || within >= 0.5)
-                            && roof_changed(&tracks[k].pixels, &images, rules)
+                            && roof_changed(&building, &images, rules)
                         {
                             tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                         }
@@ -449,19 +436,20 @@ pub fn track_buildings(
                 },
                 Direction::Appeared => match best {
                     Some((k, _, _)) if tracks[k].appeared_in(pair) => {
-                        tracks[k].grow(&pixels, pair + 1);
+                        tracks[k].grow(&pixels, w, h, pair + 1);
                     }
                     // Mostly inside a building: its roof's texture, not a new part.
                     Some((k, _, within)) if within >= 0.5 => {
-                        let reroofed = roof_changed(&tracks[k].pixels, &images, rules);
+                        let building = tracks[k].outline.to_grid(w, h);
+                        let reroofed = roof_changed(&building, &images, rules);
                         if reroofed {
                             tracks[k].add_event(BuildingEventKind::SurfaceChanged, pair);
                         }
                     }
                     Some((k, _, _)) => {
-                        let added =
-                            annex(&pixels, &tracks[k].pixels, &images, grid, &basis, rules)?;
-                        add_beyond(&mut tracks, k, added, pair);
+                        let building = tracks[k].outline.to_grid(w, h);
+                        let added = annex(&pixels, &building, &images, grid, &basis, rules)?;
+                        add_beyond(&mut tracks, k, added, pair, grid);
                     }
                     None if shape.is_building(rules) => {
                         tracks.extend(new_building(pixels, &shape, pair, &images, rules));
@@ -484,15 +472,15 @@ pub fn track_buildings(
 
 /// Records what a change found beyond building `k` between dates `pair` and `pair + 1`: an
 /// annex (the building expanded) or a neighbour (a new building); false when it was neither.
-fn add_beyond(tracks: &mut Vec<Track>, k: usize, beyond: Beyond, pair: usize) -> bool {
+fn add_beyond(tracks: &mut Vec<Track>, k: usize, beyond: Beyond, pair: usize, grid: &Grid) -> bool {
     match beyond {
         Beyond::Annex(added) => {
             tracks[k].add_event(BuildingEventKind::Expanded, pair);
-            tracks[k].grow(&added, pair + 1);
+            tracks[k].grow(&added, grid.width, grid.height, pair + 1);
             true
         }
         Beyond::Neighbour(built) => {
-            tracks.push(Track::appeared(built, pair));
+            tracks.push(Track::appeared(&built, grid.width, pair));
             true
         }
         Beyond::Nothing => false,
@@ -522,7 +510,7 @@ fn seed_track(
         .zip(first_image)
         .and_then(|(r, image)| refine_rectangle(&r, image, &rules.edges));
     let outline = refined.map_or(in_pixels, |r| r.rectangle.polygon());
-    let mut track = Track::new(rasterize(&outline, pixel_grid), 0);
+    let mut track = Track::new(&rasterize(&outline, pixel_grid), pixel_grid.width, 0);
     track.label.clone_from(&seed.label);
     track
 }
@@ -607,17 +595,24 @@ fn new_building(
     if !roof_changed(&pixels, images, rules) {
         return None;
     }
+    let width = images.after.grid.width;
     let (event, mut track) = if still_shows_before(&pixels, images) {
         // An unseen building whose roof changed must be a clean block: a fragment of
         // shade, ground or a neighbour's edge is not.
         if shape.rectangularity < rules.refine_rectangularity {
             return None;
         }
-        (BuildingEventKind::SurfaceChanged, Track::new(pixels, 0))
+        (
+            BuildingEventKind::SurfaceChanged,
+            Track::new(&pixels, width, 0),
+        )
     } else {
         match roof_beyond(&pixels, images.before, images.after, rules) {
-            Some(grown) => (BuildingEventKind::Expanded, Track::new(grown, 0)),
-            None => (BuildingEventKind::Appeared, Track::new(pixels, pair + 1)),
+            Some(grown) => (BuildingEventKind::Expanded, Track::new(&grown, width, 0)),
+            None => (
+                BuildingEventKind::Appeared,
+                Track::new(&pixels, width, pair + 1),
+            ),
         }
     };
     track.add_event(event, pair);
