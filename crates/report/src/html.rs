@@ -194,6 +194,7 @@ pub(crate) fn document(
     }
     h.push_str("</table>\n");
 
+    imagery_section(&mut h, input);
     provenance_section(&mut h, input);
     h.push_str(IMAGE_CHECK);
     h.push_str("</body>\n</html>\n");
@@ -259,6 +260,25 @@ fn finding_section(h: &mut String, number: usize, finding: &Finding, figure: &st
         row("Outlines", legend);
     }
     h.push_str("</table>\n</figcaption>\n</figure>\n");
+}
+
+/// The scenes and how each was co-registered.
+fn imagery_section(h: &mut String, input: &ReportInput) {
+    h.push_str("<h2>Imagery</h2>\n<table>\n<tr><th>Scene</th><th>Date</th><th>Sensor</th><th>GSD</th><th>Bands</th><th>Credit</th><th>Co-registration</th></tr>\n");
+    for s in &input.imagery {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{} m</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            s.scene,
+            s.date,
+            escape(&s.sensor),
+            format::grouped(s.gsd_m, 2),
+            s.band_count,
+            escape(&s.credit),
+            escape(&s.coregistration)
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 /// What made the report: versions, parameters and every input with its SHA-256.

@@ -19,6 +19,9 @@ pub struct ReportInput {
     pub timeline: Vec<TimelineEntry>,
     /// The site's indicators on each date, oldest first, drawn as charts.
     pub indicators: Vec<IndicatorPoint>,
+    /// The scenes the site was watched with, oldest first, and how each was put on the
+    /// site's grid.
+    pub imagery: Vec<ImageryRow>,
     /// What the report was made by and from.
     pub provenance: Provenance,
 }
@@ -175,6 +178,27 @@ pub struct TimelineEntry {
     pub text: String,
     /// The source: a citation, a URL, or a citation with URLs in it (each becomes a link).
     pub source: String,
+}
+
+/// One scene of the site and how it was co-registered: a claim resting on a comparison of
+/// two scenes rests on how well they were aligned, or on their georeferencing alone.
+#[derive(Debug, Clone)]
+pub struct ImageryRow {
+    /// The scene's id in the catalog.
+    pub scene: i64,
+    /// When it was taken.
+    pub date: NaiveDate,
+    /// The satellite or camera.
+    pub sensor: String,
+    /// Ground sample distance, metres.
+    pub gsd_m: f64,
+    /// How many bands it has.
+    pub band_count: usize,
+    /// The credit its figures carry.
+    pub credit: String,
+    /// Its co-registration with the reference scene in words: the shift and residual, or the
+    /// refusal and why.
+    pub coregistration: String,
 }
 
 /// The site's indicators on one date.

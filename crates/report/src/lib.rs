@@ -48,8 +48,8 @@ mod write;
 
 pub use error::ReportError;
 pub use input::{
-    BuildingRow, Finding, IndicatorPoint, NamedQuantity, Outline, OutlineStyle, Panel, Panels,
-    Provenance, Quantity, ReportInput, SiteDossier, TimelineEntry,
+    BuildingRow, Finding, ImageryRow, IndicatorPoint, NamedQuantity, Outline, OutlineStyle, Panel,
+    Panels, Provenance, Quantity, ReportInput, SiteDossier, TimelineEntry,
 };
 pub use manifest::{read_manifest, write_manifest, Manifest, ManifestInput, MANIFEST_FILE};
 pub use verify::{verify, InputProblem, Problem, VerifyReport};

@@ -77,6 +77,7 @@ pub struct ReportFiles {
 ///     buildings: vec![],
 ///     timeline: vec![],
 ///     indicators: vec![],
+///     imagery: vec![],
 ///     provenance: Provenance {
 ///         inputs: vec![],
 ///         parameters: serde_json::json!({}),

@@ -33,22 +33,26 @@ pub fn run(ctx: &Context, args: AlignArgs) -> Result<()> {
     Ok(())
 }
 
-/// One scene's alignment as a line for people: the shift and its residual, or the refusal and
-/// why.
+/// One scene's alignment as a line for people: the scene, then [`outcome_text`].
 pub fn outcome_line(o: &NewAlignment) -> String {
-    match o.status {
-        AlignmentStatus::Aligned => format!(
-            "scene {:>4}: aligned, dx {:+.2} dy {:+.2} px, RMSE {:.2} px ({:.2} m), {} tie points",
-            o.scene_id,
+    format!("scene {:>4}: {}", o.scene_id, outcome_text(o))
+}
+
+/// One scene's alignment in words: the reference, the shift and its residual, or the refusal
+/// and why.
+pub fn outcome_text(o: &NewAlignment) -> String {
+    match (o.status, o.reference_scene_id) {
+        (AlignmentStatus::Aligned, None) => "the reference: the others are aligned to it".into(),
+        (AlignmentStatus::Aligned, Some(_)) => format!(
+            "aligned, dx {:+.2} dy {:+.2} px, RMSE {:.2} px ({:.2} m), {} tie points",
             o.dx_px.unwrap_or(0.0),
             o.dy_px.unwrap_or(0.0),
             o.rmse_px.unwrap_or(0.0),
             o.rmse_m.unwrap_or(0.0),
             o.tie_points_used
         ),
-        AlignmentStatus::Refused => format!(
-            "scene {:>4}: REFUSED, kept unaligned: {}",
-            o.scene_id,
+        (AlignmentStatus::Refused, _) => format!(
+            "REFUSED, kept unaligned (compared on its georeferencing alone): {}",
             o.reason.as_deref().unwrap_or("")
         ),
     }

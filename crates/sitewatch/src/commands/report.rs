@@ -9,11 +9,12 @@ use chrono::NaiveDate;
 use clap::Args;
 use raster::{CoordTransform, Crs, NoCorrection, PixelCorrection, Window};
 use report::{
-    BuildingRow, Finding, IndicatorPoint, ManifestInput, NamedQuantity, Outline, OutlineStyle,
-    Panel, Panels, Provenance, Quantity, ReportInput, SiteDossier, TimelineEntry,
+    BuildingRow, Finding, ImageryRow, IndicatorPoint, ManifestInput, NamedQuantity, Outline,
+    OutlineStyle, Panel, Panels, Provenance, Quantity, ReportInput, SiteDossier, TimelineEntry,
 };
 use serde::Serialize;
 
+use crate::commands::align::outcome_text;
 use crate::commands::compare::area_measure;
 use crate::commands::run::Findings;
 use crate::output::Context;
@@ -125,6 +126,7 @@ pub fn write_site_report(
             })
             .collect(),
         indicators: indicators(catalog, site, &scenes)?,
+        imagery: imagery(catalog, &scenes)?,
         provenance: provenance(catalog, db, site, &scenes, dir, filter, comparisons)?,
     };
     let files = report::write_report(&input, dir)?;
@@ -363,6 +365,28 @@ fn indicators(catalog: &Catalog, site: &Site, scenes: &[Scene]) -> Result<Vec<In
                 new_building_area: quantity(&i.new_area_m2, "m²"),
                 housing_blocks: i.housing_blocks,
                 housing_area: quantity(&i.housing_area_m2, "m²"),
+            })
+        })
+        .collect()
+}
+
+/// Each scene and its co-registration as the catalog holds it.
+fn imagery(catalog: &Catalog, scenes: &[Scene]) -> Result<Vec<ImageryRow>> {
+    scenes
+        .iter()
+        .map(|scene| {
+            let coregistration = catalog.alignment(scene.id)?.map_or_else(
+                || "not aligned yet (`sitewatch run` aligns it)".to_string(),
+                |a| outcome_text(&a.outcome),
+            );
+            Ok(ImageryRow {
+                scene: scene.id,
+                date: day(scene),
+                sensor: scene.sensor.clone(),
+                gsd_m: scene.gsd_m,
+                band_count: scene.band_count,
+                credit: scene.credit.clone(),
+                coregistration,
             })
         })
         .collect()

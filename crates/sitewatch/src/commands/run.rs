@@ -85,11 +85,7 @@ pub fn plain(s: &RunSummary) -> String {
             "aligned {} of {} scenes to the first{}",
             measured.len() - refused.len(),
             measured.len(),
-            if refused.is_empty() {
-                ""
-            } else {
-                "; the refused are compared on their georeferencing alone:"
-            }
+            if refused.is_empty() { "" } else { ":" }
         ));
         lines.extend(refused.iter().map(|a| format!("  {}", outcome_line(a))));
     }
@@ -172,7 +168,7 @@ mod tests {
         };
         let text = plain(&summary);
         assert!(
-            text.contains("aligned 1 of 2 scenes to the first; the refused are compared on their georeferencing alone:\n  scene    3: REFUSED, kept unaligned: the tie points disagree"),
+            text.contains("aligned 1 of 2 scenes to the first:\n  scene    3: REFUSED, kept unaligned (compared on its georeferencing alone): the tie points disagree"),
             "{text}"
         );
         assert!(!text.contains("scene    2"), "{text}");
