@@ -2,7 +2,7 @@
 //! already showed before, and whether a roof continues beyond a change (an annex onto a
 //! building the registry has not seen). Their premises are stated in [`crate::tracking`].
 
-use raster::Raster;
+use raster::{Raster, Window};
 
 use crate::radiometry::scene_gains;
 use crate::tracking::TrackingRules;
@@ -76,8 +76,20 @@ impl<'a> PairImages<'a> {
         let (w, h) = (image.grid.width, image.grid.height);
         let inner = detect::morphology::erode(pixels, w, h, 2);
         let outer = detect::morphology::dilate(pixels, w, h, 2);
-        let inside: Vec<usize> = (0..w * h).filter(|&p| pixels[p] && !inner[p]).collect();
-        let outside: Vec<usize> = (0..w * h).filter(|&p| outer[p] && !pixels[p]).collect();
+        // Both rings lie in the dilated outline's window: look there, not over the site.
+        let near: Vec<usize> = Window::around(&outer, w)
+            .map(|window| window.indices(w).collect())
+            .unwrap_or_default();
+        let inside: Vec<usize> = near
+            .iter()
+            .copied()
+            .filter(|&p| pixels[p] && !inner[p])
+            .collect();
+        let outside: Vec<usize> = near
+            .iter()
+            .copied()
+            .filter(|&p| outer[p] && !pixels[p])
+            .collect();
         let mean = |band: &[f32], at: &[usize]| {
             at.iter().map(|&p| f64::from(band[p])).sum::<f64>() / at.len().max(1) as f64
         };
@@ -108,7 +120,9 @@ pub(crate) fn roof_changed(pixels: &[bool], images: &PairImages, rules: &Trackin
     let (before, after) = (images.before, images.after);
     let (w, h) = (after.grid.width, after.grid.height);
     let inner = detect::morphology::erode(pixels, w, h, rules.dilation_px);
-    let inner: Vec<usize> = (0..w * h).filter(|&p| inner[p]).collect();
+    let inner: Vec<usize> = Window::around(&inner, w)
+        .map(|window| window.indices(w).filter(|&p| inner[p]).collect())
+        .unwrap_or_default();
     if inner.is_empty() {
         return false;
     }
