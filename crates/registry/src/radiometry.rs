@@ -15,7 +15,7 @@ pub(crate) fn scene_gains(before: &Raster, after: &Raster, changed: Option<&[boo
             let (x, y) = (before.band(b), after.band(b));
             let mut ratios: Vec<f64> = (0..n)
                 .step_by(7)
-                .filter(|&p| x[p] > 0.0 && !changed.is_some_and(|c| c[p]))
+                .filter(|&p| x[p] > 0.0 && y[p].is_finite() && !changed.is_some_and(|c| c[p]))
                 .map(|p| f64::from(y[p]) / f64::from(x[p]))
                 .collect();
             ratios.sort_by(f64::total_cmp);

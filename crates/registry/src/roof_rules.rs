@@ -90,8 +90,12 @@ impl<'a> PairImages<'a> {
             .copied()
             .filter(|&p| outer[p] && !pixels[p])
             .collect();
+        // Over the pixels with data: a ring that reaches beyond the scene's edge is measured
+        // on the part inside it.
         let mean = |band: &[f32], at: &[usize]| {
-            at.iter().map(|&p| f64::from(band[p])).sum::<f64>() / at.len().max(1) as f64
+            let values = at.iter().map(|&p| band[p]).filter(|v| v.is_finite());
+            let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + f64::from(v), n + 1));
+            sum / n.max(1) as f64
         };
         bands
             .iter()

@@ -56,7 +56,10 @@ pub fn scene_on_site_grid(
 }
 
 /// A window of the site's grid from a catalogued scene, read and resampled for that window
-/// only (a figure's crop does not read the whole scene).
+/// only (a figure's crop does not read the whole scene). Pixels the scene does not cover, or
+/// where it has no data, are NaN (declared nodata), so that change detection, alignment and
+/// the figures leave them out: a site's ring often reaches beyond a scene's edge, and zeros
+/// there would read as a dark scene and every building as new or gone.
 pub fn scene_window_on_site_grid(
     scene: &catalog::Scene,
     site: &catalog::Site,
@@ -70,6 +73,7 @@ pub fn scene_window_on_site_grid(
         site.grid.clone(),
         raster::Resampling::Bilinear,
         correction,
-    );
+    )
+    .with_nodata(f64::NAN);
     Ok(lazy.read_window(window)?)
 }

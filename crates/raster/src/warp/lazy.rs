@@ -40,6 +40,14 @@ impl<'a> WarpedSource<'a> {
             nodata,
         }
     }
+
+    /// The same warp, with `nodata` the value that pixels with no source get and that the
+    /// windows declare. NaN marks them whatever the sample type, for work in memory: an
+    /// integer scene without a nodata value otherwise reads as valid zeros beyond its edge.
+    pub fn with_nodata(mut self, nodata: f64) -> Self {
+        self.nodata = Some(nodata);
+        self
+    }
 }
 
 /// A correction of the full grid applied to a window of it: the window's pixel coordinates
@@ -106,7 +114,7 @@ impl RasterSource for WarpedSource<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::warp::AffineCorrection;
+    use crate::warp::{AffineCorrection, NoCorrection};
     use crate::{Crs, GeoTransform};
 
     #[test]
@@ -138,5 +146,31 @@ mod tests {
                 assert!((a - b).abs() < 1e-4, "({col}, {row}): {a} vs {b}");
             }
         }
+    }
+
+    #[test]
+    fn beyond_an_integer_scene_without_nodata_reads_as_no_data_when_asked() {
+        let src_grid = Grid::new(
+            Crs::from_epsg(32615).unwrap(),
+            GeoTransform::north_up(0.0, 10.0, 1.0, 1.0),
+            10,
+            10,
+        );
+        let source = Raster::filled(src_grid.clone(), 1, 0.0, SampleType::U8);
+        // Twice as wide: the eastern half has no source.
+        let dst = Grid::new(src_grid.crs.clone(), src_grid.transform, 20, 10);
+        let plain = WarpedSource::new(&source, dst.clone(), Resampling::Nearest, &NoCorrection);
+        let plain = plain.read_window(&dst.full_window()).unwrap();
+        assert_eq!(
+            (plain.nodata, plain.get(0, 15, 5)),
+            (None, 0.0),
+            "as gdalwarp"
+        );
+        let marked = WarpedSource::new(&source, dst.clone(), Resampling::Nearest, &NoCorrection)
+            .with_nodata(f64::NAN);
+        let marked = marked.read_window(&dst.full_window()).unwrap();
+        assert!(marked.nodata.is_some_and(f64::is_nan));
+        assert_eq!(marked.get(0, 5, 5), 0.0, "a valid zero stays");
+        assert!(marked.get(0, 15, 5).is_nan(), "beyond the scene: no data");
     }
 }
