@@ -1,7 +1,7 @@
 //! The measured shape of a pixel mask, for the size and shape rules of the registry.
 
 use detect::{polygonize, Components};
-use raster::Grid;
+use raster::{Grid, Window};
 
 use crate::equal_area::EqualArea;
 use crate::error::RegistryError;
@@ -22,7 +22,7 @@ impl Shape {
         basis: &EqualArea,
         rules: &TrackingRules,
     ) -> Result<Shape, RegistryError> {
-        let Some(outline) = largest_outline(pixels, grid.width, grid.height) else {
+        let Some(outline) = largest_outline(pixels, grid.width) else {
             return Ok(Shape {
                 area_m2: 0.0,
                 rectangularity: 0.0,
@@ -49,9 +49,21 @@ impl Shape {
     }
 }
 
-/// The outline (in pixel corners) of the largest 4-connected region of `mask`.
-pub(crate) fn largest_outline(mask: &[bool], w: usize, h: usize) -> Option<detect::Polygon> {
-    let components = Components::label(mask, w, h);
+/// The outline (in pixel corners) of the largest 4-connected region of `mask`. The regions are
+/// found in the window around the set pixels (a building's mask on a site's grid is mostly
+/// unset), and the outline moved back onto the grid.
+pub(crate) fn largest_outline(mask: &[bool], w: usize) -> Option<detect::Polygon> {
+    let window = Window::around(mask, w)?;
+    let part: Vec<bool> = window.indices(w).map(|p| mask[p]).collect();
+    let components = Components::label(&part, window.width, window.height);
     let largest = (0..components.count()).max_by_key(|&k| components.areas[k])?;
-    polygonize(&components).into_iter().nth(largest)
+    let mut outline = polygonize(&components).into_iter().nth(largest)?;
+    let (dx, dy) = (window.col_off as f64, window.row_off as f64);
+    for ring in std::iter::once(&mut outline.exterior).chain(outline.holes.iter_mut()) {
+        for (x, y) in ring.iter_mut() {
+            *x += dx;
+            *y += dy;
+        }
+    }
+    Some(outline)
 }

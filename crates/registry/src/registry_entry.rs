@@ -92,8 +92,8 @@ fn measure_version(
     let grid = observations.grid;
     // Closing bridges the gap misregistration leaves between a building and its annex.
     let closed = detect::morphology::close(mask, grid.width, grid.height, rules.dilation_px);
-    let outline = largest_outline(&closed, grid.width, grid.height)
-        .ok_or(RegistryError::EmptyOutline { vertices: 0 })?;
+    let outline =
+        largest_outline(&closed, grid.width).ok_or(RegistryError::EmptyOutline { vertices: 0 })?;
     let pixel_edges = measure_footprint(
         &outline,
         grid,
