@@ -27,7 +27,7 @@ pub(crate) struct PairImages<'a> {
 
 /// One band's scene-wide figures.
 struct BandFigures {
-    /// The median over a regular sample of the pixels (every seventh).
+    /// The median over a regular sample of the pixels (every seventh) that hold data.
     median: f64,
     /// The largest value.
     top: f32,
@@ -38,7 +38,13 @@ impl BandFigures {
         (0..image.band_count)
             .map(|b| {
                 let band = image.band(b);
-                let mut sample: Vec<f32> = band.iter().step_by(7).copied().collect();
+                // Beyond the scene's edge (NaN) is no part of the scene's brightness.
+                let mut sample: Vec<f32> = band
+                    .iter()
+                    .step_by(7)
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .collect();
                 sample.sort_by(f32::total_cmp);
                 BandFigures {
                     median: f64::from(sample.get(sample.len() / 2).copied().unwrap_or(1.0)),
