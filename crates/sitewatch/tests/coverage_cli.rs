@@ -2,9 +2,8 @@
 //! there the scene has no data, which must not read as a dark image where every building went.
 
 mod common;
-use common::run_ok;
+use common::{add_scene_files, run_ok, tiles};
 use raster::{write_geotiff, GeoTiff, RasterSource, WriteOptions};
-use testkit::data_file;
 
 #[test]
 fn a_scene_that_covers_half_the_site_shows_no_change_where_it_has_no_data() {
@@ -22,35 +21,24 @@ fn a_scene_that_covers_half_the_site_shows_no_change_where_it_has_no_data() {
             "50",
         ],
     );
-    let tiles: Vec<String> = ["337-9136", "337-10160", "1361-9136", "1361-10160"]
-        .iter()
-        .map(|t| {
-            data_file(&format!("joplin/pre/tile_{t}.tif"))
-                .display()
-                .to_string()
-        })
-        .collect();
-    let mut add = vec!["scene", "add"];
-    add.extend(tiles.iter().map(String::as_str));
-    add.extend(["--date", "2011-05-20"]);
-    run_ok(&db, &add);
+    let tiles = tiles("joplin/pre");
+    add_scene_files(&db, &tiles, &["--date", "2011-05-20"]);
     // The next "acquisition": the same pixels, but only the western tiles (copies, so that
     // they are new files): the site's eastern half has no data on that date.
-    let west: Vec<String> = tiles[..2]
+    let west: Vec<_> = tiles
         .iter()
+        .filter(|t| t.to_str().unwrap().contains("tile_337-"))
         .enumerate()
         .map(|(i, tile)| {
             let source = GeoTiff::open(tile).unwrap();
             let raster = source.read_window(&source.grid().full_window()).unwrap();
             let copy = dir.path().join(format!("west-{i}.tif"));
             write_geotiff(&copy, &raster, &WriteOptions::default()).unwrap();
-            copy.display().to_string()
+            copy
         })
         .collect();
-    let mut add = vec!["scene", "add"];
-    add.extend(west.iter().map(String::as_str));
-    add.extend(["--date", "2011-05-21"]);
-    run_ok(&db, &add);
+    assert_eq!(west.len(), 2);
+    add_scene_files(&db, &west, &["--date", "2011-05-21"]);
 
     let run: serde_json::Value =
         serde_json::from_str(&run_ok(&db, &["run", "Corner", "--json"])).unwrap();

@@ -2,9 +2,9 @@
 //! scenes layers with the right footprints.
 
 mod common;
-use common::run_ok;
+use common::{add_scene_files, run_ok, tiles};
 
-use testkit::{data_file, run_tool};
+use testkit::run_tool;
 
 /// The lon/lat corners GDAL reports for a file (`wgs84Extent`).
 fn gdal_extent(path: &std::path::Path) -> Vec<(f64, f64)> {
@@ -16,24 +16,6 @@ fn gdal_extent(path: &std::path::Path) -> Vec<(f64, f64)> {
         .iter()
         .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
         .collect()
-}
-
-fn tiles(folder: &str) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(data_file(folder))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tif"))
-        .collect();
-    v.sort();
-    v
-}
-
-/// `sitewatch scene add FILES... OPTIONS`.
-fn add_scene(db: &std::path::Path, files: &[std::path::PathBuf], options: &[&str]) {
-    let mut args = vec!["scene", "add"];
-    args.extend(files.iter().map(|p| p.to_str().unwrap()));
-    args.extend(options);
-    run_ok(db, &args);
 }
 
 #[test]
@@ -53,8 +35,8 @@ fn ogrinfo_lists_sites_and_scenes_with_their_footprints() {
     );
     let pre = tiles("joplin/pre");
     let post = tiles("joplin/post");
-    add_scene(&db, &pre, &["--date", "2011-05-20", "--sensor", "aerial"]);
-    add_scene(&db, &post, &["--date", "2011-06-02", "--sensor", "aerial"]);
+    add_scene_files(&db, &pre, &["--date", "2011-05-20", "--sensor", "aerial"]);
+    add_scene_files(&db, &post, &["--date", "2011-06-02", "--sensor", "aerial"]);
 
     let summary = run_tool("ogrinfo", &["-so", "-al", db.to_str().unwrap()]);
     assert!(summary.contains("Layer name: sites"), "{summary}");
@@ -123,7 +105,7 @@ fn a_scene_warped_onto_its_site_grid_reads_back_in_gdal() {
         ],
     );
     let post = tiles("joplin/post");
-    add_scene(&db, &post, &["--date", "2011-06-02"]);
+    add_scene_files(&db, &post, &["--date", "2011-06-02"]);
     let site: serde_json::Value =
         serde_json::from_str(&run_ok(&db, &["site", "show", "Joplin", "--json"])).unwrap();
     let out = dir.path().join("post.tif");

@@ -104,3 +104,24 @@ pub fn add_scene(db: &Path, acquisition: &serde_json::Value) {
         ],
     );
 }
+
+/// The GeoTIFF files of a shared-data folder, sorted.
+#[allow(dead_code)] // not every test file reads tiles
+pub fn tiles(folder: &str) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(testkit::data_file(folder))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tif"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `sitewatch scene add FILES... OPTIONS`.
+#[allow(dead_code)] // not every test file adds files as a scene
+pub fn add_scene_files(db: &Path, files: &[std::path::PathBuf], options: &[&str]) {
+    let mut args = vec!["scene", "add"];
+    args.extend(files.iter().map(|p| p.to_str().unwrap()));
+    args.extend(options);
+    run_ok(db, &args);
+}
